@@ -1,0 +1,52 @@
+# psa-pipeline: `make demo` and `make test` install whatever is missing, then run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PSA := $(BIN)/psa
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest system-deps venv samples schema clean help
+
+help:
+	@echo "make demo   - install what is missing, generate sample media, validate the sample projects"
+	@echo "make test   - install what is missing, run ruff, mypy and the test suite"
+	@echo "make clean  - remove generated media, build outputs and the virtualenv"
+
+system-deps:
+	@./tools/install-system-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+venv: system-deps $(STAMP)
+
+samples: venv
+	@$(BIN)/python tools/make_samples.py
+
+demo: samples
+	@echo "== psa validate projects/"
+	@$(PSA) validate projects/
+
+lint: venv
+	$(BIN)/ruff check psa_pipeline tests tools
+	$(BIN)/ruff format --check psa_pipeline tests tools
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: samples
+	@# exit code 5 means "no tests collected": not a failure of the code, but say so.
+	@$(BIN)/pytest; code=$$?; if [ $$code -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$code
+
+test: lint typecheck pytest
+
+schema: venv
+	$(PSA) schema -o schema/psa.schema.json
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	find projects assets -path '*/media/*' -type f -delete 2>/dev/null || true

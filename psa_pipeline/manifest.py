@@ -1,0 +1,158 @@
+"""The PSA manifest, schema v1: what an agency writes in `psa.yaml`.
+
+Pydantic checks the shape; rules that tie several fields together (kind vs
+sources, burned-in language vs tracks, slot length) live in `rules.py`, where
+each problem can point at its own YAML location.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION = 1
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=3, max_length=80),
+]
+LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# A path relative to the project folder, or `asset:<path>` inside the shared assets folder.
+AssetPath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Seconds = Annotated[float, Field(ge=0, le=3600)]
+Gain = Annotated[float, Field(ge=-60, le=24)]
+
+BUILTIN_CHANNELS = ("radio", "web", "youtube", "social", "whatsapp", "pedalaman")
+# Channels whose every rendition is a picture; a radio drama reaches them only as an audiogram.
+VIDEO_ONLY_CHANNELS = frozenset({"web", "youtube", "social", "whatsapp"})
+KNOWN_THEMES = ("suap", "pungli", "gratifikasi", "pajak", "lapor", "integritas", "pelayanan", "hoaks")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Agency(Strict):
+    name: NonEmpty = Field(description="Full agency name, as on the end card.")
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")] = Field(
+        description="Short code, e.g. BAPENDA-KALTENG; used in storage keys."
+    )
+    province: NonEmpty = Field(description="Province, e.g. Kalimantan Tengah.")
+
+
+class Track(Strict):
+    file: AssetPath = Field(description="Audio file of this track.")
+    start: Seconds = Field(0.0, description="Where the track starts in the mix, in seconds.")
+    gain_db: Gain = Field(0.0, description="Gain applied to the track, in dB.")
+
+
+class MusicTrack(Track):
+    gain_db: Gain = Field(-6.0, description="Gain applied to the music bed, in dB.")
+    duck_db: Annotated[float, Field(ge=0, le=40)] = Field(
+        12.0, description="How far the music dips while a voice speaks, in dB."
+    )
+
+
+class Multitrack(Strict):
+    voices: list[Track] = Field(min_length=1, description="Voice tracks (dialogue, narration).")
+    music: list[MusicTrack] = Field(default_factory=list, description="Music beds, ducked under voices.")
+    effects: list[Track] = Field(default_factory=list, description="Sound effects at their offsets.")
+
+
+class Sources(Strict):
+    video: AssetPath | None = Field(None, description="Main video file (kind: video).")
+    audio: AssetPath | None = Field(None, description="One mixed audio file (kind: radio-drama).")
+    multitrack: Multitrack | None = Field(None, description="Separate tracks to mix (kind: radio-drama).")
+
+
+class Jingle(Strict):
+    file: AssetPath = Field(description="Jingle audio (or video) file; `asset:jingles/...` for shared ones.")
+    crossfade: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.0, description="Seconds the jingle overlaps the content (crossfade)."
+    )
+    gap: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.0, description="Seconds of silence between jingle and content (if no crossfade)."
+    )
+
+
+class Jingles(Strict):
+    intro: Jingle | None = None
+    outro: Jingle | None = None
+
+
+class Cue(Strict):
+    start: Seconds
+    end: Seconds
+    text: NonEmpty
+
+
+class SubtitleTrack(Strict):
+    lang: LangCode = Field(description="ISO 639-3 code: ind, nij (Dayak Ngaju), bjn (Banjar), vkt, mui, ...")
+    label: str | None = Field(None, description="Human track title; defaults to the language name.")
+    file: AssetPath | None = Field(None, description="SRT or WebVTT file, timed against the content.")
+    cues: list[Cue] | None = Field(None, description="Inline cues instead of a file.")
+
+
+class SubtitleRules(Strict):
+    """Readability thresholds; defaults follow the Netflix / BBC guides."""
+
+    max_lines: int = Field(2, ge=1, le=5)
+    max_chars_per_line: int = Field(42, ge=10, le=120)
+    max_chars_per_second: float = Field(17.0, gt=0, le=60)
+    min_duration: float = Field(5 / 6, ge=0, le=10)
+    max_duration: float = Field(7.0, gt=0, le=60)
+    min_gap: float = Field(2 / 25, ge=0, le=5, description="Minimum gap between cues (2 frames at 25 fps).")
+
+
+class Subtitles(Strict):
+    tracks: list[SubtitleTrack] = Field(default_factory=list)
+    burn_in: dict[str, LangCode] = Field(
+        default_factory=dict,
+        description="Channel -> language burned into the picture, e.g. {social: nij}.",
+    )
+    rules: SubtitleRules = Field(default_factory=lambda: SubtitleRules())
+
+
+class EndCard(Strict):
+    text: NonEmpty = Field(description="Call to action, e.g. 'Laporkan pungli: www.lapor.go.id / SMS 1708'.")
+    duration: Annotated[float, Field(ge=1, le=15)] = 4.0
+    logo: AssetPath | None = Field(None, description="PNG or JPEG logo shown above the text.")
+
+
+class Approval(Strict):
+    approved_by: NonEmpty
+    role: NonEmpty
+    date: dt.date
+
+
+class Manifest(Strict):
+    schema_version: Literal[1] = Field(1, alias="schema", description="Manifest schema version.")
+    id: Slug = Field(description="Lowercase slug, unique across all PSAs: letters, digits, hyphens.")
+    title: NonEmpty
+    agency: Agency
+    kind: Literal["radio-drama", "video"]
+    themes: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]] = Field(min_length=1)
+    language: LangCode = Field(description="Primary spoken language, ISO 639-3.")
+    year: int | None = Field(None, ge=2000, le=2100, description="Production year; defaults to the approval year.")
+    sources: Sources
+    jingles: Jingles = Field(default_factory=lambda: Jingles())
+    subtitles: Subtitles = Field(default_factory=lambda: Subtitles())
+    end_card: EndCard | None = None
+    channels: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]] = Field(min_length=1)
+    slot: Annotated[float, Field(gt=0, le=600)] | None = Field(
+        None, description="Broadcast spot length in seconds (e.g. 30, 60); the whole PSA must fit."
+    )
+    audiogram: bool = Field(False, description="Radio drama: make a video (still card + waveform) for video channels.")
+    approval: Approval | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def json_schema() -> dict[str, object]:
+    schema = Manifest.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "psa-pipeline manifest (psa.yaml), schema v1"
+    return schema

@@ -1,0 +1,95 @@
+"""Shared helpers: run the real `psa` command, make tiny media with the real ffmpeg."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = ROOT / "tests" / "broken"
+SHARED = ROOT.parent / "shared"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_psa(*args: str | Path, cwd: Path | None = None) -> Result:
+    """Run `psa` the way a user does (the console entry point, in a child process)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "psa_pipeline", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True, timeout=120)
+
+
+def make_tone(path: Path, seconds: float = 2.0, amplitude: float = 0.1, rate: int = 48000, channels: int = 2) -> Path:
+    """A 997 Hz sine of the given peak amplitude in every channel."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    expr = "|".join([f"{amplitude}*sin(2*PI*997*t)"] * channels)
+    ffmpeg("-f", "lavfi", "-i", f"aevalsrc={expr}:s={rate}:d={seconds}", str(path))
+    return path
+
+
+def make_video(path: Path, seconds: float = 2.0, size: str = "320x240", audio: bool = True) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    inputs = ["-f", "lavfi", "-i", f"testsrc2=s={size}:r=25:d={seconds}"]
+    if audio:
+        inputs += ["-f", "lavfi", "-i", f"sine=f=440:sample_rate=48000:d={seconds}"]
+    ffmpeg(*inputs, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-shortest", str(path))
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a manifest (dedented) into a fresh project folder that has a shared assets/ folder."""
+    make_tone(tmp_path / "assets" / "jingles" / "intro.wav", seconds=1.0)
+    (tmp_path / "projects" / "p").mkdir(parents=True)
+
+    def write(text: str) -> Path:
+        manifest = tmp_path / "projects" / "p" / "psa.yaml"
+        manifest.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return manifest
+
+    return write
+
+
+VALID_RADIO = """
+schema: 1
+id: spot-lapor
+title: "Lapor!"
+agency: {name: Diskominfo Kaltim, code: DISKOMINFO-KALTIM, province: Kalimantan Timur}
+kind: radio-drama
+themes: [lapor]
+language: ind
+sources:
+  audio: media/spot.wav
+jingles:
+  intro: {file: asset:jingles/intro.wav}
+subtitles:
+  tracks:
+    - lang: ind
+      cues:
+        - {start: 0.2, end: 1.8, text: "Laporkan lewat SMS 1708"}
+channels: [radio]
+slot: 30
+approval: {approved_by: Ahmad, role: Kepala Dinas, date: 2025-02-01}
+"""
