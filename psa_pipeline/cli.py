@@ -9,9 +9,12 @@ from typing import Literal, cast
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .atomic import atomic_text
+from .build import build_all
+from .channels import load_config
 from .formats import FORMATS, render
 from .manifest import json_schema
 from .probe import measure_loudness, probe
@@ -83,6 +86,68 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, assets_dir: Path |
     else:
         render(reports, fmt, strict, _console())
     sys.exit(0 if all(r.ok(strict) for r in reports) else 1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--channels",
+    "channels_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Kominfosantik channel configuration (channels.yaml) replacing or adding profiles.",
+)
+@click.option("-o", "--out", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Where renditions go: OUT/<psa-id>/<channel>/...")  # fmt: skip
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="PSAs built at once [default: number of cores].")
+@click.option("--force", is_flag=True, help="Rebuild every rendition even if its inputs did not change.")
+@click.option(
+    "--assets",
+    "assets_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Shared assets folder for `asset:` paths [default: nearest assets/ above each project].",
+)
+def build(
+    paths: tuple[Path, ...],
+    channels_file: Path | None,
+    build_root: Path,
+    jobs: int | None,
+    force: bool,
+    assets_dir: Path | None,
+) -> None:
+    """Render every channel's files for the PSAs in PATHS.
+
+    For each PSA: intro jingle + content + outro jingle (+ end card for video)
+    are assembled, normalised to each channel's loudness target (linear gain,
+    a limiter only when the gain would break the true-peak ceiling), captioned
+    (burned in, soft tracks, sidecar SRT/WebVTT) and encoded in one ffmpeg run.
+    Every finished file is measured again; one off target fails the PSA.
+    Unchanged renditions are not rebuilt (cache keyed on input bytes and all
+    parameters). Results: OUT/<psa-id>/<channel>/ and OUT/<psa-id>/renditions.json.
+
+    \b
+    Examples:
+      psa build projects/
+      psa build --channels channels.yaml -j 2 projects/bapenda-kalteng-pajak-jujur
+    """
+    if not list(find_manifests(paths)):
+        raise click.UsageError("no psa.yaml found in the given paths")
+    config = load_config(channels_file)
+    console = _console()
+    results = build_all(list(paths), config, build_root, jobs, force, assets_dir, _console(stderr=True))
+    for result in results:
+        name = result.psa_id or str(result.manifest)
+        if result.status == "failed":
+            console.print(f"[red]FAIL[/red] {escape(name)}: {escape(result.error or '')}", soft_wrap=True)
+        elif result.status == "cached":
+            console.print(f"[green]ok[/green]   {escape(name)}: up to date ({len(result.reused)} renditions)")
+        else:
+            console.print(
+                f"[green]ok[/green]   {escape(name)}: built {len(result.rendered)}, reused {len(result.reused)}"
+                f" -> {escape(str(build_root / name))}"
+            )
+    failed = [r for r in results if r.status == "failed"]
+    console.print(f"{len(results) - len(failed)} of {len(results)} PSA(s) built")
+    sys.exit(1 if failed else 0)
 
 
 @main.command("probe")

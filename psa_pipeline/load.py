@@ -43,19 +43,20 @@ def load_manifest(file: Path) -> Loaded:
     try:
         manifest = Manifest.model_validate(document.data)
     except ValidationError as exc:
-        problems.extend(_schema_problem(error, document.positions) for error in exc.errors())
+        problems.extend(schema_problem(error, document.positions) for error in exc.errors())
         return Loaded(file, None, document.positions, problems)
     if problems:  # duplicate keys: the model was built from a guess
         return Loaded(file, None, document.positions, problems)
     return Loaded(file, manifest, document.positions, problems)
 
 
-def _schema_problem(error: ErrorDetails, positions: Positions) -> Problem:
+def schema_problem(error: ErrorDetails, positions: Positions, model: type[BaseModel] = Manifest) -> Problem:
+    """One pydantic error as a problem placed at the YAML key or value it concerns."""
     path: YamlPath = tuple(error["loc"])
     dotted = _dotted(path)
     if error["type"] == "extra_forbidden":
         key = str(path[-1])
-        allowed = _field_names(Manifest, path[:-1])
+        allowed = _field_names(model, path[:-1])
         hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         message = f"unknown key '{dotted}'"
         message += f"; did you mean '{hint[0]}'?" if hint else f"; allowed here: {', '.join(sorted(allowed))}"
