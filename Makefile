@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 PSA := $(BIN)/psa
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest system-deps venv samples schema clean help
+.PHONY: demo test lint typecheck pytest system-deps venv samples schema bench clean help
 
 help:
 	@echo "make demo   - install what is missing, generate sample media, validate the sample projects"
 	@echo "make test   - install what is missing, run ruff, mypy and the test suite"
+	@echo "make bench  - benchmark psa build against hand-written ffmpeg, ffmpeg-normalize and moviepy"
 	@echo "make clean  - remove generated media, build outputs and the virtualenv"
 
 system-deps:
@@ -30,6 +31,8 @@ samples: venv
 demo: samples
 	@echo "== psa validate projects/"
 	@$(PSA) validate projects/
+	@echo "== psa build projects/  (renditions in build/)"
+	@$(PSA) build projects/
 
 lint: venv
 	$(BIN)/ruff check psa_pipeline tests tools
@@ -43,6 +46,10 @@ pytest: samples
 	@$(BIN)/pytest; code=$$?; if [ $$code -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$code
 
 test: lint typecheck pytest
+
+bench: samples
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev,bench]"
+	@$(BIN)/python tools/bench.py
 
 schema: venv
 	$(PSA) schema -o schema/psa.schema.json

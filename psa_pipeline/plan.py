@@ -417,7 +417,9 @@ def _output_args(plan: PsaPlan, r: Rendition, k: int, index: dict[str, int], tar
     for n, lang in enumerate(r.soft_langs):
         sub = plan.inputs.track(lang)
         args += ["-map", f"{index[f'soft-{lang}']}:s:0", f"-metadata:s:s:{n}", f"language={lang}",
-                 f"-metadata:s:s:{n}", f"title={sub.label if sub else label(lang)}"]  # fmt: skip
+                 f"-metadata:s:s:{n}", f"title={sub.label if sub else label(lang)}",
+                 # MP4 keeps a track's name only as its handler name, which players show.
+                 f"-metadata:s:s:{n}", f"handler_name={sub.label if sub else label(lang)}"]  # fmt: skip
     if r.soft_langs:
         args += ["-c:s", "mov_text"]
     args += ["-map_metadata", "-1", "-map_chapters", "-1"]

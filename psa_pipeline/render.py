@@ -128,7 +128,8 @@ def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fing
         try:
             return Piece(path, fp.probe(path), fp.digest(path))
         except MediaError as exc:
-            raise BuildError(f"{manifest.id}: {exc}") from None
+            detail = exc.message.removeprefix(f"{path}: ")
+            raise BuildError(f"{project / 'psa.yaml'}: '{reference}': {detail}") from None
 
     sources, jingles = manifest.sources, manifest.jingles
     subs = []
@@ -189,7 +190,7 @@ def _build(
     inputs = _inputs(manifest, manifest_file.parent, assets_dir, fp)
     plan = plan_psa(manifest, inputs, config, _year(manifest))
     if not plan.renditions:
-        raise BuildError(f"{manifest.id}: none of its channels has a rendition for a {manifest.kind}")
+        raise BuildError(f"none of its channels has a rendition for a {manifest.kind}")
     version = ffmpeg_version()
     out_dir = build_root / manifest.id
     previous = _read_record(out_dir / RECORD)
@@ -205,9 +206,7 @@ def _build(
             raise BuildError(_first_errors([str(p) for p in report.errors], manifest_file))
         for r in stale:
             if r.spec.max_duration and r.duration > r.spec.max_duration:
-                raise BuildError(
-                    f"{manifest.id}: runs {r.duration:.1f} s, but {r.channel} allows at most {r.spec.max_duration:g} s"
-                )
+                raise BuildError(f"runs {r.duration:.1f} s, but {r.channel} allows at most {r.spec.max_duration:g} s")
         pkey = program_key(plan, version)
         layouts = sorted({str(r.spec.audio.channels) for r in stale})
         known = program.get("loudness", {}) if program and program.get("key") == pkey and not force else {}
@@ -274,7 +273,7 @@ def _render(
                 if not problems:
                     done[r.name] = (Path(targets[r.name]), measured[r.name])
                 elif attempt == MAX_ATTEMPTS:
-                    raise BuildError(f"{plan.manifest.id}: {r.name} misses its loudness target: {'; '.join(problems)}")
+                    raise BuildError(f"{r.name} misses its loudness target: {'; '.join(problems)}")
                 else:
                     last = (gains[r.name], measured[r.name])
                     gains[r.name] = corrected(gains[r.name], measured[r.name], r.loudness, history.get(r.name))
@@ -332,9 +331,7 @@ def _finish(
 ) -> dict[str, Any]:
     info = probe(temporary)
     if r.spec.max_megabytes and info.size > r.spec.max_megabytes * 1_000_000:
-        raise BuildError(
-            f"{plan.manifest.id}: {r.name} is {info.size / 1e6:.1f} MB; the channel allows {r.spec.max_megabytes:g} MB"
-        )
+        raise BuildError(f"{r.name} is {info.size / 1e6:.1f} MB; the channel allows {r.spec.max_megabytes:g} MB")
     final = out_dir / r.relative
     final.parent.mkdir(parents=True, exist_ok=True)
     sidecars = []

@@ -99,10 +99,9 @@ def test_cross_field_rules_are_each_reported_at_their_line() -> None:
     assert result.code == 1
     for expected in (
         f"{manifest}:12:3: error: a radio drama has no video source",
-        f"{manifest}:19:15: error: burned-in language 'nij' has no subtitle track",
-        f"{manifest}:19:14: error: burn_in names channel 'radio'",
-        f"{manifest}:20:18: error: a radio drama cannot go to the video channel 'youtube'",
-        f"{manifest}:20:27: error: unknown channel 'radoi'; did you mean 'radio'?",
+        f"{manifest}:19:20: error: burned-in language 'nij' has no subtitle track",
+        f"{manifest}:20:19: error: a radio drama cannot go to the video channel 'youtube'",
+        f"{manifest}:20:28: error: unknown channel 'radoi'; did you mean 'radio'?",
         f"{manifest}:21:7: error: the PSA runs",
     ):
         assert expected in result.stdout, result.stdout
