@@ -257,6 +257,7 @@ def _render(
     events: Events,
 ) -> dict[str, dict[str, Any]]:
     gains = {r.name: decide_gain(loudness_in[r.spec.audio.channels], r.loudness, is_lossy(r.spec)) for r in stale}
+    _remove_abandoned_work(out_dir)
     work = (out_dir / f".work-{os.getpid()}-{id(plan)}").resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -388,6 +389,24 @@ def _psa_summary(plan: PsaPlan) -> dict[str, Any]:
             "total": round(plan.timeline.total, 3),
         },
     }
+
+
+def _remove_abandoned_work(out_dir: Path) -> None:
+    """Work folders of builds that were killed (power loss, SIGKILL) hold only partial files."""
+    for folder in out_dir.glob(".work-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove_dropped(old: dict[str, dict[str, Any]], keep: set[str], out_dir: Path) -> None:

@@ -238,3 +238,47 @@ def test_text_and_names_with_filtergraph_characters_cannot_break_or_inject(tmp_p
     assert result.code == 0, result.stdout + result.stderr
     (entry,) = record(tmp_path / "build", "teks-aneh")["renditions"]
     assert entry["captions"]["burned_in"] == "nij"
+
+
+def _ffmpeg_pids_reading(path: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"ffmpeg") and b"-filter_complex" in argv and str(path).encode() in argv:
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_killed_ffmpeg_fails_its_psa_cleanly_and_the_rest_builds(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+    import time
+
+    victim = video_project(tmp_path, "a-dibunuh", "web, youtube, social")  # the shipped 1080p profiles: slow enough
+    survivor = video_project(tmp_path, "b-selamat", "social")
+    build = tmp_path / "build"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "psa_pipeline", "build", "-j", "1", "-o", str(build), str(victim), str(survivor)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    source = (victim / "media" / "main.mp4").resolve()
+    deadline = time.monotonic() + 60
+    while not (pids := _ffmpeg_pids_reading(source)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pids, "the render never started"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 1, stdout + stderr
+    assert "FAIL a-dibunuh: ffmpeg was stopped (signal 9)" in stdout
+    assert "ok   b-selamat" in stdout
+    leftovers = list((build / "a-dibunuh").rglob("*")) if (build / "a-dibunuh").exists() else []
+    assert leftovers == [], leftovers  # no finished-looking file, no work folder
+    again = run_psa("build", "-o", build, victim)
+    assert again.code == 0 and "built 4, reused 0" in again.stdout
