@@ -33,6 +33,13 @@ demo: samples
 	@$(PSA) validate projects/
 	@echo "== psa build projects/  (renditions in build/)"
 	@$(PSA) build projects/
+	@echo "== psa publish projects/  (embedded default destination: the folder publish/)"
+	@$(PSA) publish projects/
+	@echo "== psa verify: a published file, then a modified copy"
+	@f=$$(find publish -name '*-whatsapp-small.mp4' | sort | head -n 1); \
+	 $(PSA) verify "$$f" --catalog publish/; \
+	 cp "$$f" build/modified-copy.mp4 && printf 'x' >> build/modified-copy.mp4; \
+	 $(PSA) verify build/modified-copy.mp4 --catalog publish/ || echo "(exit 1, as expected for a modified copy)"
 
 lint: venv
 	$(BIN)/ruff check psa_pipeline tests tools

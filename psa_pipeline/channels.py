@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from . import yamlsrc
+from .destinations import DestinationConfig
 from .load import schema_problem
 from .problems import Problem, PsaError
 
@@ -74,7 +75,17 @@ class ChannelProfile(_Strict):
 
 
 class ChannelConfig(_Strict):
-    channels: dict[Name, ChannelProfile]
+    channels: dict[Name, ChannelProfile] = Field(default_factory=dict)
+    destinations: dict[Name, DestinationConfig] = Field(
+        default_factory=dict,
+        description="Channel name (or `default`) -> where its files are published.",
+    )
+
+    def destination_for(self, channel: str) -> DestinationConfig:
+        found = self.destinations.get(channel) or self.destinations.get("default")
+        if found is None:
+            raise PsaError(f"no destination for channel '{channel}' and no `default` destination")
+        return found
 
 
 def builtin() -> ChannelConfig:
@@ -98,7 +109,9 @@ def load_config(file: Path | None) -> ChannelConfig:
         user = ChannelConfig.model_validate(document.data)
     except ValidationError as exc:
         raise ConfigError([schema_problem(e, document.positions, ChannelConfig) for e in exc.errors()]) from None
-    return ChannelConfig(channels={**base.channels, **user.channels})
+    return ChannelConfig(
+        channels={**base.channels, **user.channels}, destinations={**base.destinations, **user.destinations}
+    )
 
 
 class ConfigError(PsaError):

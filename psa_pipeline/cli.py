@@ -10,23 +10,29 @@ from typing import Literal, cast
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from . import __version__
 from .atomic import atomic_text
-from .build import build_all
+from .build import build_all, publish_all
 from .channels import load_config
+from .fingerprint import sha256_file
 from .formats import FORMATS, render
 from .manifest import json_schema
 from .probe import measure_loudness, probe
 from .problems import PsaError
 from .scaffold import init_project
 from .validate import Context, find_manifests, validate_all
+from .verify import find, load_catalogs
 
 EPILOG = "Docs and manifest reference: README.md. Exit codes: 0 ok, 1 problems found, 2 usage error."
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console.width = 160  # logs are read in wide windows; 80 columns would fold every table cell
+    return console
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
@@ -148,6 +154,95 @@ def build(
     failed = [r for r in results if r.status == "failed"]
     console.print(f"{len(results) - len(failed)} of {len(results)} PSA(s) built")
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--channels",
+    "channels_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Kominfosantik channel configuration (channels.yaml) with the destinations.",
+)
+@click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Where `psa build` put the renditions.")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Show what would be uploaded where; write nothing.")
+@click.option("--replace", is_flag=True, help="Publish a new version over files published with other content.")
+def publish(
+    paths: tuple[Path, ...], channels_file: Path | None, build_root: Path, dry_run: bool, replace: bool
+) -> None:
+    """Publish built, approved PSAs to their channels' destinations.
+
+    Each file is uploaded (S3-compatible storage via boto3, or a folder), read
+    back and compared with the SHA-256 in renditions.json; only when all files
+    of a PSA are verified are its publication.json and then the channel's
+    catalogue (index.json) written. Files already published with the same
+    content are skipped, so an interrupted run resumes; different content is
+    refused unless --replace. PSAs without an approval block are refused.
+    S3 credentials come only from the AWS environment, profile or instance role.
+
+    \b
+    Examples:
+      psa publish --dry-run projects/
+      psa publish --channels channels.yaml projects/
+    """
+    manifests = list(find_manifests(paths))
+    if not manifests:
+        raise click.UsageError("no psa.yaml found in the given paths")
+    config = load_config(channels_file)
+    results = publish_all(manifests, config, build_root, replace, dry_run, _console(stderr=True))
+    console = _console()
+    table = Table(title="psa publish" + (" (dry run: nothing written)" if dry_run else ""))
+    for column in ("PSA", "status", "uploaded", "skipped", "refused", "failed", "detail"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        counts = {
+            a: sum(1 for f in result.files if f.action == a) for a in ("uploaded", "skipped", "refused", "failed")
+        }
+        if dry_run:
+            counts["uploaded"] = sum(1 for f in result.files if f.action.startswith("would"))
+        table.add_row(
+            result.psa_id or str(result.manifest), result.status, *(str(counts[a]) for a in counts), result.error or ""
+        )
+    console.print(table)
+    if dry_run:
+        for result in results:
+            for f in result.files:
+                console.print(
+                    f"{f.action:>13}  {escape(str(f.local))} -> {escape(f.url)}", highlight=False, soft_wrap=True
+                )
+    sys.exit(0 if all(r.status in ("published", "up to date", "dry run") for r in results) else 1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--catalog", required=True, help="Catalogue: a path (index.json or a folder), an https URL, or s3://bucket/key."
+)
+@click.option("--endpoint-url", help="S3 endpoint for an s3:// catalogue (MinIO, Ceph).")
+def verify(files: tuple[Path, ...], catalog: str, endpoint_url: str | None) -> None:
+    """Say whether FILES are official PSA renditions (check before sharing).
+
+    Hashes each file and looks it up in the published catalogue. Exit 0 when
+    every file is official, 1 when any is not.
+
+    \b
+    Example:
+      psa verify video-dari-whatsapp.mp4 --catalog publish/
+    """
+    catalogs = load_catalogs(catalog, endpoint_url)
+    all_official = True
+    for file in files:
+        matches = find(sha256_file(file), catalogs)
+        if matches:
+            m = matches[0]
+            click.echo(
+                f"{file}: official PSA: {m.title}, {m.agency}, published {m.published_at[:10]}, channel {m.channel}"
+            )
+        else:
+            all_official = False
+            click.echo(f"{file}: NOT an official rendition (no published file has this content)")
+    sys.exit(0 if all_official else 1)
 
 
 @main.command("probe")
