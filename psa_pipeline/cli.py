@@ -193,7 +193,7 @@ def publish(
     results = publish_all(manifests, config, build_root, replace, dry_run, _console(stderr=True))
     console = _console()
     table = Table(title="psa publish" + (" (dry run: nothing written)" if dry_run else ""))
-    for column in ("PSA", "status", "uploaded", "skipped", "refused", "failed", "detail"):
+    for column in ("PSA", "status", "uploaded", "skipped", "refused", "failed"):
         table.add_column(column, overflow="fold")
     for result in results:
         counts = {
@@ -201,10 +201,12 @@ def publish(
         }
         if dry_run:
             counts["uploaded"] = sum(1 for f in result.files if f.action.startswith("would"))
-        table.add_row(
-            result.psa_id or str(result.manifest), result.status, *(str(counts[a]) for a in counts), result.error or ""
-        )
+        table.add_row(result.psa_id or str(result.manifest), result.status, *(str(counts[a]) for a in counts))
     console.print(table)
+    for result in results:
+        if result.error:
+            line = f"[red]{result.status}[/red] {escape(result.psa_id or str(result.manifest))}: {escape(result.error)}"
+            console.print(line, soft_wrap=True)
     if dry_run:
         for result in results:
             for f in result.files:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, ffmpeg, make_tone, make_video, run_psa
+from conftest import ROOT, SRT_NIJ, ffmpeg, run_psa, video_project
 
 TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
 
@@ -43,49 +42,6 @@ def frame(path: Path, at: float) -> bytes:
         capture_output=True, check=True,
     )  # fmt: skip
     return completed.stdout
-
-
-SRT_IND = "1\n00:00:00,300 --> 00:00:01,500\nTolak pungli!\n\n2\n00:00:01,700 --> 00:00:02,800\nLapor ke SMS 1708\n"
-SRT_NIJ = (
-    "1\n00:00:00,300 --> 00:00:01,500\nAyuh tolak pungli!\n\n2\n00:00:01,700 --> 00:00:02,800\nLapor hong SMS 1708\n"
-)
-
-
-def video_project(root: Path, name: str, channels: str, burn_in: str | None = None, **media: Any) -> Path:
-    folder = root / "projects" / name
-    if burn_in is None:
-        chosen = {"social": "nij", "whatsapp": "ind"}
-        burn_in = "{" + ", ".join(f"{c}: {lang}" for c, lang in chosen.items() if c in channels) + "}"
-    (folder / "subtitles").mkdir(parents=True)
-    (folder / "subtitles" / "ind.srt").write_text(SRT_IND)
-    (folder / "subtitles" / "nij.srt").write_text(SRT_NIJ)
-    if not (root / "assets" / "jingles" / "intro.wav").exists():
-        make_tone(root / "assets" / "jingles" / "intro.wav", seconds=1.0, amplitude=0.2)
-    make_video(folder / "media" / "main.mp4", seconds=3.0, **media)
-    (folder / "psa.yaml").write_text(
-        textwrap.dedent(f"""\
-        schema: 1
-        id: {name}
-        title: "Bayar Pajak Jujur"
-        agency: {{name: Bapenda Kalteng, code: BAPENDA-KALTENG, province: Kalimantan Tengah}}
-        kind: video
-        themes: [pajak, pungli]
-        language: ind
-        sources: {{video: media/main.mp4}}
-        jingles:
-          intro: {{file: "asset:jingles/intro.wav"}}
-        subtitles:
-          tracks:
-            - {{lang: ind, file: subtitles/ind.srt}}
-            - {{lang: nij, file: subtitles/nij.srt}}
-          burn_in: {burn_in}
-        end_card: {{text: "Laporkan: www.lapor.go.id | SMS 1708", duration: 1.5}}
-        channels: [{channels}]
-        slot: 30
-        approval: {{approved_by: Ahmad, role: Kepala Bapenda, date: 2025-03-10}}
-        """)
-    )
-    return folder
 
 
 def record(build: Path, psa_id: str) -> dict[str, Any]:
