@@ -51,6 +51,7 @@ class S3Destination(_Strict):
     public_base_url: str | None = Field(None, description="URL the public reaches files at (CDN); default: endpoint.")
     multipart_threshold_mb: float = Field(16, gt=0)
     max_attempts: int = Field(6, ge=1, le=20, description="Tries per request, with backoff (botocore standard mode).")
+    timeout_seconds: float = Field(60, gt=0, le=600, description="Connect and read timeout of each request.")
 
 
 DestinationConfig = Annotated[FolderDestination | S3Destination, Field(discriminator="type")]
@@ -169,9 +170,10 @@ class S3Backend:
             endpoint_url=config.endpoint_url,
             region_name=config.region,
             config=Config(
-                retries={"max_attempts": config.max_attempts, "mode": "standard"},
-                connect_timeout=10,
-                read_timeout=60,
+                # total_max_attempts counts the first try too; plain max_attempts would add one more.
+                retries={"total_max_attempts": config.max_attempts, "mode": "standard"},
+                connect_timeout=min(10.0, config.timeout_seconds),
+                read_timeout=config.timeout_seconds,
                 s3={"addressing_style": "path"},
             ),
         )

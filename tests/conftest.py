@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+# The loopback S3 server, its fault-injecting proxy and AWS environment isolation.
+pytest_plugins = ["s3fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "tests" / "broken"
 SHARED = ROOT.parent / "shared"
