@@ -435,6 +435,9 @@ def _output_args(plan: PsaPlan, r: Rendition, k: int, index: dict[str, int], tar
                  "-metadata", f"originator={m.agency.code[:32]}",
                  "-metadata", f"origination_date={plan.year}-01-01" if not m.approval else
                  f"origination_date={m.approval.date.isoformat()}"]  # fmt: skip
+    elif spec.container == "ogg":
+        # Ogg stream serial numbers are random unless bitexact; same inputs must give the same bytes.
+        args += ["-fflags", "+bitexact"]
     args += ["-t", f"{r.duration:.3f}", "-f", CONTAINERS[spec.container], target]
     return args
 

@@ -229,8 +229,11 @@ def _build(
     }
     _remove_dropped(old, {r.name for r in plan.renditions}, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_text(out_dir / RECORD) as handle:
-        json.dump(record, handle, indent=2, ensure_ascii=False)
+    text = json.dumps(record, indent=2, ensure_ascii=False)
+    if not (out_dir / RECORD).is_file() or (out_dir / RECORD).read_text(encoding="utf-8") != text:
+        # Left untouched when nothing changed, so its mtime tells batch journals that too.
+        with atomic_text(out_dir / RECORD) as handle:
+            handle.write(text)
     result.record = record
     result.status = "built" if stale else "cached"
 

@@ -1,0 +1,150 @@
+"""`psa batch run`: Kominfosantik runs a whole folder of submissions, resumably, locally or on a Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, run_psa, video_project
+
+TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
+
+
+def submissions(root: Path) -> Path:
+    """Two good PSAs, one invalid manifest, one with corrupt media, one not approved."""
+    video_project(root, "baik-satu", "whatsapp")
+    video_project(root, "baik-dua", "web, social")
+    invalid = video_project(root, "salah-tulis", "whatsapp")
+    (invalid / "psa.yaml").write_text((invalid / "psa.yaml").read_text().replace("language: ind", "languag: ind"))
+    corrupt = video_project(root, "media-rusak", "whatsapp")
+    media = corrupt / "media" / "main.mp4"
+    media.write_bytes(media.read_bytes()[:2000])
+    unapproved = video_project(root, "belum-disetujui", "whatsapp")
+    text = (unapproved / "psa.yaml").read_text()
+    (unapproved / "psa.yaml").write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("approval"))
+    )
+    return root / "projects"
+
+
+def config_with_folder(tmp_path: Path) -> Path:
+    config = tmp_path / "channels.yaml"
+    config.write_text(
+        TINY.read_text() + f"\ndestinations:\n  default: {{type: folder, path: '{tmp_path / 'publish'}'}}\n"
+    )
+    return config
+
+
+def batch(tmp_path: Path, folder: Path, *extra: str | Path) -> tuple[int, str]:
+    result = run_psa(
+        "batch", "run", folder, "--channels", config_with_folder(tmp_path), "--build", tmp_path / "build", *extra
+    )
+    return result.code, result.stdout + result.stderr
+
+
+def report(tmp_path: Path) -> dict[str, Any]:
+    return json.loads((tmp_path / "build" / "batch-report.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_a_mixed_batch_reports_each_psa_and_builds_the_good_ones(tmp_path: Path) -> None:
+    folder = submissions(tmp_path)
+    code, out = batch(tmp_path, folder, "--publish", "-j", "2")
+    assert code == 1, out
+    by_id = {p["manifest"].split("/")[0]: p for p in report(tmp_path)["psas"]}
+    assert {k: v["status"] for k, v in by_id.items()} == {
+        "baik-dua": "ok", "baik-satu": "ok", "belum-disetujui": "failed", "media-rusak": "failed", "salah-tulis": "failed",
+    }  # fmt: skip
+    assert by_id["salah-tulis"]["steps"]["validate"]["status"] == "invalid"
+    assert "unknown key 'languag'; did you mean 'language'?" in " ".join(
+        by_id["salah-tulis"]["steps"]["validate"]["errors"]
+    )
+    assert "build" not in by_id["salah-tulis"]["steps"]
+    assert by_id["media-rusak"]["steps"]["validate"]["status"] == "invalid"
+    assert "cannot be read as media" in " ".join(by_id["media-rusak"]["steps"]["validate"]["errors"])
+    assert by_id["belum-disetujui"]["steps"]["build"]["status"] == "ok"
+    assert by_id["belum-disetujui"]["steps"]["publish"] == {
+        "status": "refused",
+        "error": "not approved: no `approval` block",
+    }
+    good = by_id["baik-dua"]
+    assert [r["name"] for r in good["renditions"]] == ["web/small", "social/vertical"]
+    assert all(r["url"] for r in good["renditions"])
+    assert [t["lang"] for t in good["subtitles"]] == ["ind", "nij"] and good["subtitles"][0]["first_cues"][
+        0
+    ] == "Tolak pungli!"
+    assert json.loads((tmp_path / "publish" / "whatsapp" / "index.json").read_text())["psas"].keys() == {"baik-satu"}
+    html = (tmp_path / "build" / "batch-report.html").read_text()
+    assert "unknown key &#x27;languag&#x27;" in html and "data:image/jpeg;base64," in html
+    assert "review report:" in out
+
+
+def test_a_rerun_redoes_nothing_and_a_crashed_run_resumes(tmp_path: Path) -> None:
+    folder = tmp_path / "projects"
+    video_project(tmp_path, "satu", "whatsapp")
+    video_project(tmp_path, "dua", "web")
+    config = config_with_folder(tmp_path)
+    args = [sys.executable, "-m", "psa_pipeline", "batch", "run", str(folder), "--channels", str(config),
+            "--build", str(tmp_path / "build"), "--publish", "-j", "1"]  # fmt: skip
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    journal = tmp_path / "build" / "batch-journal.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (journal.exists() and '"build"' in journal.read_text()):
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)  # power cut after the first build finished
+    process.wait(timeout=30)
+    code, out = batch(tmp_path, folder, "--publish", "-j", "1")
+    assert code == 0, out
+    assert "from journal" in out  # the finished build was not redone
+    started = time.monotonic()
+    code, out = batch(tmp_path, folder, "--publish")
+    assert code == 0 and out.count("(from journal)") == 6  # validate, build, publish for both
+    assert time.monotonic() - started < 30
+    catalog = json.loads((tmp_path / "publish" / "whatsapp" / "index.json").read_text())
+    assert list(catalog["psas"]) == ["satu"]
+
+
+def test_two_runs_on_one_build_folder_are_refused_not_interleaved(tmp_path: Path) -> None:
+    from psa_pipeline.batch import BatchLock
+    from psa_pipeline.problems import PsaError
+
+    video_project(tmp_path, "satu", "whatsapp")
+    with BatchLock(tmp_path / "build"):
+        code, out = batch(tmp_path, tmp_path / "projects")
+        assert code == 1 and "another psa batch run is using" in out and f"pid {os.getpid()}" in out
+        with pytest.raises(PsaError):
+            BatchLock(tmp_path / "build").__enter__()
+
+
+def test_a_dask_cluster_gives_the_same_files_as_a_local_run(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    video_project(tmp_path, "satu", "whatsapp, social")
+    video_project(tmp_path, "dua", "web")
+    local = run_psa("batch", "run", tmp_path / "projects", "--channels", TINY, "--build", tmp_path / "local", "-j", "2")
+    assert local.code == 0, local.stdout + local.stderr
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = run_psa("batch", "run", tmp_path / "projects", "--channels", TINY, "--build", tmp_path / "cluster",
+                         "--scheduler", cluster.scheduler_address)  # fmt: skip
+    assert remote.code == 0, remote.stdout + remote.stderr
+
+    def hashes(root: Path) -> dict[str, str]:
+        return {
+            f"{psa}/{r['name']}": r["sha256"]
+            for psa in ("satu", "dua")
+            for r in json.loads((root / psa / "renditions.json").read_text())["renditions"]
+        }
+
+    assert hashes(tmp_path / "cluster") == hashes(tmp_path / "local")
+    assert len(hashes(tmp_path / "local")) == 3
+
+
+def test_misuse_exits_2(tmp_path: Path) -> None:
+    assert run_psa("batch", "run", tmp_path / "nowhere").code == 2
