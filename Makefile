@@ -6,16 +6,21 @@ BIN := $(VENV)/bin
 PSA := $(BIN)/psa
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest system-deps venv samples schema bench clean help
+.PHONY: demo test lint typecheck pytest system-deps browser-deps venv samples schema bench bench-batch clean help
 
 help:
-	@echo "make demo   - install what is missing, generate sample media, validate the sample projects"
+	@echo "make demo   - install what is missing, then validate, build, publish and review the sample projects"
 	@echo "make test   - install what is missing, run ruff, mypy and the test suite"
 	@echo "make bench  - benchmark psa build against hand-written ffmpeg, ffmpeg-normalize and moviepy"
+	@echo "make bench-batch - scale check: a batch of 50 small PSAs with 1, 2, N jobs and a local Dask cluster"
 	@echo "make clean  - remove generated media, build outputs and the virtualenv"
 
 system-deps:
 	@./tools/install-system-deps.sh
+
+# The review-report tests open the report in Debian's Chromium, headless.
+browser-deps:
+	@WITH_BROWSER=1 ./tools/install-system-deps.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,10 +36,8 @@ samples: venv
 demo: samples
 	@echo "== psa validate projects/"
 	@$(PSA) validate projects/
-	@echo "== psa build projects/  (renditions in build/)"
-	@$(PSA) build projects/
-	@echo "== psa publish projects/  (embedded default destination: the folder publish/)"
-	@$(PSA) publish projects/
+	@echo "== psa batch run projects/ --publish  (build, publish to the folder publish/, review report)"
+	@$(PSA) batch run projects/ --publish
 	@echo "== psa verify: a published file, then a modified copy"
 	@f=$$(find publish -name '*-whatsapp-small.mp4' | sort | head -n 1); \
 	 $(PSA) verify "$$f" --catalog publish/; \
@@ -48,7 +51,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: samples
+pytest: samples browser-deps
 	@# exit code 5 means "no tests collected": not a failure of the code, but say so.
 	@$(BIN)/pytest; code=$$?; if [ $$code -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$code
 
@@ -58,9 +61,12 @@ bench: samples
 	@$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev,bench]"
 	@$(BIN)/python tools/bench.py
 
+bench-batch: samples
+	@$(BIN)/python tools/bench_batch.py
+
 schema: venv
 	$(PSA) schema -o schema/psa.schema.json
 
 clean:
-	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build publish bench-out $(VENV) .pytest_cache .mypy_cache .ruff_cache
 	find projects assets -path '*/media/*' -type f -delete 2>/dev/null || true
