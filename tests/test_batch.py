@@ -148,3 +148,29 @@ def test_a_dask_cluster_gives_the_same_files_as_a_local_run(tmp_path: Path) -> N
 
 def test_misuse_exits_2(tmp_path: Path) -> None:
     assert run_psa("batch", "run", tmp_path / "nowhere").code == 2
+
+
+def test_the_review_report_opens_cleanly_in_a_real_browser_on_desk_and_phone(tmp_path: Path) -> None:
+    from browser import check_page
+
+    folder = submissions(tmp_path)
+    radio = video_project(tmp_path, "drama-radio", "whatsapp")
+    text = (radio / "psa.yaml").read_text().replace("kind: video", "kind: radio-drama")
+    (radio / "psa.yaml").write_text(
+        text.replace("sources: {video: media/main.mp4}", "sources: {audio: media/drama.wav}\naudiogram: true")
+    )
+    from conftest import make_tone
+
+    make_tone(radio / "media" / "drama.wav", seconds=3.0)
+    code, out = batch(tmp_path, folder, "--publish")
+    assert code == 1, out  # the planted bad submissions
+    screenshots = ROOT / "build" / "test-screenshots"  # kept after the run, for people to look at
+    page = check_page(tmp_path / "build" / "batch-report.html", screenshots)
+    assert page.title == "psa batch review"
+    assert page.console_errors == [] and page.page_errors == []
+    assert page.broken_images == [] and page.external_requests == []
+    assert not page.horizontal_overflow_on_phone
+    assert page.screenshot.stat().st_size > 10_000 and page.phone_screenshot.stat().st_size > 10_000
+    html = (tmp_path / "build" / "batch-report.html").read_text()
+    assert html.count("<img ") >= 5  # contact sheets and waveforms of the good PSAs, the audiogram included
+    assert "drama-radio" in html and "<svg" in html
