@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(ffmpeg espeak-ng fonts-noto-core fonts-dejavu-core python3-venv)
 if [ "${WITH_BROWSER:-0}" = "1" ]; then
-  packages+=(chromium)
+  packages+=(chromium fonts-liberation)
 fi
 
 missing=()
