@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import threading
 import time
@@ -11,19 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from .channels import ChannelConfig
 from .fingerprint import Fingerprints
-from .publish import PublishResult, publish_psa
 from .render import Events, PsaResult, build_psa
 from .validate import find_manifests
 
@@ -120,50 +109,3 @@ def build_all(
             return list(pool.map(lambda m: one(m, lines.events()), manifests))
     finally:
         fingerprints.save()
-
-
-def publish_all(
-    manifests: list[Path],
-    config: ChannelConfig,
-    build_root: Path,
-    replace: bool,
-    dry_run: bool,
-    console: Console,
-) -> list[PublishResult]:
-    """Publish PSAs one after another (uploads are bound by the link, not the cores), with byte progress."""
-    results = []
-    if console.is_terminal:
-        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-        with Progress(*columns, console=console, transient=True) as progress:
-            for manifest in manifests:
-                task = progress.add_task(manifest.parent.name, total=_publish_size(manifest, build_root))
-                advance = functools.partial(progress.advance, task)
-                results.append(publish_psa(manifest, config, build_root, replace, dry_run, advance))
-                progress.remove_task(task)
-        return results
-    for manifest in manifests:
-        started = time.perf_counter()
-        result = publish_psa(manifest, config, build_root, replace, dry_run)
-        sent = sum(f.size for f in result.files if f.action == "uploaded")
-        seconds = time.perf_counter() - started
-        console.print(
-            f"{result.status:>10}  {result.psa_id or manifest}  {sent / 1e6:.1f} MB in {seconds:.1f} s"
-            f" ({sent / 1e6 / max(seconds, 1e-3):.1f} MB/s)",
-            highlight=False,
-            soft_wrap=True,
-        )
-        results.append(result)
-    return results
-
-
-def _publish_size(manifest: Path, build_root: Path) -> int | None:
-    from .load import load_manifest
-
-    loaded = load_manifest(manifest)
-    if loaded.manifest is None:
-        return None
-    try:
-        record = json.loads((build_root / loaded.manifest.id / "renditions.json").read_text())
-        return sum(e["size"] + sum(s["size"] for s in e.get("sidecars", [])) for e in record["renditions"])  # type: ignore[no-any-return]
-    except (OSError, ValueError, KeyError):
-        return None

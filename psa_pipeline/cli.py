@@ -15,16 +15,30 @@ from rich.table import Table
 
 from . import __version__
 from .atomic import atomic_text
-from .build import build_all, publish_all
+from .build import build_all
 from .channels import load_config
 from .fingerprint import sha256_file
 from .formats import FORMATS, render
 from .manifest import json_schema
 from .probe import measure_loudness, probe
 from .problems import PsaError
+from .publish import publish_all
 from .scaffold import init_project
 from .validate import Context, find_manifests, validate_all
 from .verify import find, load_catalogs
+
+channels_option = click.option(
+    "--channels",
+    "channels_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Kominfosantik channel configuration (channels.yaml): profiles and destinations [default: built-in].",
+)
+assets_option = click.option(
+    "--assets",
+    "assets_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Shared assets folder for `asset:` paths [default: nearest assets/ above each project].",
+)
 
 EPILOG = "Docs and manifest reference: README.md. Exit codes: 0 ok, 1 problems found, 2 usage error."
 
@@ -60,12 +74,7 @@ def main() -> None:
     help="human (coloured on a terminal), json, junit (JUnit XML for CI), github (::error annotations).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 if any).")
-@click.option(
-    "--assets",
-    "assets_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Shared assets folder for `asset:` paths [default: nearest assets/ above each project].",
-)
+@assets_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
 def validate(paths: tuple[Path, ...], fmt: str, strict: bool, assets_dir: Path | None, output: Path | None) -> None:
     """Check manifests and every file they name.
@@ -97,22 +106,12 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, assets_dir: Path |
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--channels",
-    "channels_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Kominfosantik channel configuration (channels.yaml) replacing or adding profiles.",
-)
+@channels_option
 @click.option("-o", "--out", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Where renditions go: OUT/<psa-id>/<channel>/...")  # fmt: skip
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="PSAs built at once [default: number of cores].")
 @click.option("--force", is_flag=True, help="Rebuild every rendition even if its inputs did not change.")
-@click.option(
-    "--assets",
-    "assets_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Shared assets folder for `asset:` paths [default: nearest assets/ above each project].",
-)
+@assets_option
 def build(
     paths: tuple[Path, ...],
     channels_file: Path | None,
@@ -159,12 +158,7 @@ def build(
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--channels",
-    "channels_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Kominfosantik channel configuration (channels.yaml) with the destinations.",
-)
+@channels_option
 @click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Where `psa build` put the renditions.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Show what would be uploaded where; write nothing.")
@@ -255,12 +249,7 @@ def batch() -> None:
 
 @batch.command("run")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--channels",
-    "channels_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Kominfosantik channel configuration (profiles and destinations).",
-)
+@channels_option
 @click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Build folder; also holds the journal and the report.")  # fmt: skip
 @click.option("--publish", "do_publish", is_flag=True, help="Publish the approved PSAs after building.")

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .atomic import atomic_text, temporary_name
 from .fingerprint import CHUNK, sha256_file
 from .problems import PsaError
 
@@ -97,7 +98,7 @@ class FolderBackend:
     def upload(self, local: Path, key: str, meta: dict[str, str], content_type: str, progress: Progress) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        temporary = temporary_name(path)
         try:
             with local.open("rb") as source, temporary.open("wb") as target:
                 while chunk := source.read(CHUNK):
@@ -126,16 +127,9 @@ class FolderBackend:
     def write_json(self, key: str, data: dict[str, Any]) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-        try:
-            with temporary.open("w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2, ensure_ascii=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-            _fsync_dir(path.parent)
-        finally:
-            temporary.unlink(missing_ok=True)
+        with atomic_text(path) as handle:
+            json.dump(data, handle, indent=2, ensure_ascii=False)
+        _fsync_dir(path.parent)
 
     def abort_stale_uploads(self, prefix: str) -> int:
         """Temporary files left by a killed publish."""
