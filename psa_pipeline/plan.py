@@ -20,7 +20,7 @@ from .languages import label
 from .manifest import Manifest, MusicTrack, Track
 from .probe import MediaInfo
 from .subtitles import TimedCue
-from .timeline import Timeline, timeline
+from .timeline import Timeline, content_duration, timeline
 
 PROGRAM_RATE = 48000
 LAYOUTS = {1: "mono", 2: "stereo"}
@@ -122,7 +122,7 @@ class PsaPlan:
 
 
 def plan_psa(manifest: Manifest, inputs: PsaInputs, config: ChannelConfig, year: int) -> PsaPlan:
-    content = _content_duration(manifest, inputs)
+    content = _content_duration(inputs)
     line = timeline(
         manifest,
         inputs.intro.info.duration if inputs.intro else 0.0,
@@ -145,14 +145,10 @@ def plan_psa(manifest: Manifest, inputs: PsaInputs, config: ChannelConfig, year:
     return PsaPlan(manifest, inputs, line, base.program_length, makes_video, year, tuple(renditions))
 
 
-def _content_duration(manifest: Manifest, inputs: PsaInputs) -> float:
-    if inputs.video is not None:
-        return inputs.video.info.duration
-    if inputs.audio is not None:
-        return inputs.audio.info.duration
-    # The music bed is cut where the last voice or effect ends.
-    ends = [t.start + p.info.duration for t, p in (*inputs.voices, *inputs.effects)]
-    return max(ends) if ends else 0.0
+def _content_duration(inputs: PsaInputs) -> float:
+    main = inputs.video or inputs.audio
+    spans = [(t.start, p.info.duration) for t, p in (*inputs.voices, *inputs.effects)]
+    return content_duration(main.info.duration if main else None, spans)
 
 
 def _rendition(plan: PsaPlan, channel: str, spec: RenditionSpec, loudness: LoudnessSpec) -> Rendition:

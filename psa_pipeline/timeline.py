@@ -50,3 +50,14 @@ def timeline(manifest: Manifest, intro: float, content: float, outro: float) -> 
         intro_join=_join(manifest.jingles.intro),
         outro_join=_join(manifest.jingles.outro),
     )
+
+
+def content_duration(main: float | None, tracks: list[tuple[float, float]]) -> float:
+    """Length of the content: the main video or mixed audio, else where the last voice or effect ends.
+
+    `tracks` are (start, duration) of the voices and effects; the music bed is left out on
+    purpose: it is cut where the drama ends and never lengthens it.
+    """
+    if main is not None:
+        return main
+    return max((start + duration for start, duration in tracks), default=0.0)

@@ -15,7 +15,7 @@ from .manifest import BUILTIN_CHANNELS, Manifest
 from .probe import MediaInfo, probe
 from .problems import Location, ManifestReport, MediaError, Problem, PsaError
 from .rules import check_rules
-from .timeline import timeline
+from .timeline import content_duration, timeline
 from .yamlsrc import Positions
 
 # Folders never searched for manifests: outputs, caches, tooling.
@@ -134,25 +134,21 @@ def _check_manifest(
 
 
 def _content_duration(manifest: Manifest, media: dict[tuple[str | int, ...], MediaInfo]) -> float | None:
+    """None while any piece it depends on could not be probed (that is reported already)."""
     sources = manifest.sources
-    if manifest.kind == "video":
-        info = media.get(("sources", "video"))
+    if sources.video or sources.audio:
+        info = media.get(("sources", "video" if sources.video else "audio"))
         return info.duration if info else None
-    if sources.audio:
-        info = media.get(("sources", "audio"))
-        return info.duration if info else None
-    if sources.multitrack:
-        ends: list[float] = []
-        # The music bed is cut where the last voice or effect ends; it does not lengthen the drama.
-        for group in ("voices", "music", "effects"):
-            for i, track in enumerate(getattr(sources.multitrack, group)):
-                info = media.get(("sources", "multitrack", group, i, "file"))
-                if info is None:
-                    return None
-                if group != "music":
-                    ends.append(track.start + info.duration)
-        return max(ends)
-    return None
+    if sources.multitrack is None:
+        return None
+    spans = []
+    for group in ("voices", "effects"):
+        for i, track in enumerate(getattr(sources.multitrack, group)):
+            info = media.get(("sources", "multitrack", group, i, "file"))
+            if info is None:
+                return None
+            spans.append((track.start, info.duration))
+    return content_duration(None, spans)
 
 
 def _stream_problems(expects: str, value: str, info: MediaInfo, where: Location) -> list[Problem]:
