@@ -67,7 +67,9 @@ class Existing:
 class Backend(Protocol):
     def url(self, key: str) -> str: ...
     def existing(self, key: str) -> Existing | None: ...
-    def upload(self, local: Path, key: str, meta: dict[str, str], content_type: str, progress: Progress) -> None: ...
+    def upload(
+        self, local: Path, key: str, meta: dict[str, str], content_type: str, progress: Progress, only_if_absent: bool
+    ) -> None: ...
     def read_sha256(self, key: str) -> str: ...
     def read_json(self, key: str) -> dict[str, Any] | None: ...
     def write_json(self, key: str, data: dict[str, Any]) -> None: ...
@@ -95,7 +97,9 @@ class FolderBackend:
             return None
         return Existing(sha256_file(path), path.stat().st_size)
 
-    def upload(self, local: Path, key: str, meta: dict[str, str], content_type: str, progress: Progress) -> None:
+    def upload(
+        self, local: Path, key: str, meta: dict[str, str], content_type: str, progress: Progress, only_if_absent: bool
+    ) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = temporary_name(path)
@@ -106,7 +110,14 @@ class FolderBackend:
                     progress(len(chunk))
                 target.flush()
                 os.fsync(target.fileno())
-            os.replace(temporary, path)
+            if only_if_absent:
+                # link() fails if the name exists: no other publisher's file is overwritten, even in a race.
+                try:
+                    os.link(temporary, path)
+                except FileExistsError:
+                    raise PublishError(f"{path} appeared while publishing (another publisher?); run again") from None
+            else:
+                os.replace(temporary, path)
             _fsync_dir(path.parent)
         finally:
             temporary.unlink(missing_ok=True)
@@ -197,7 +208,9 @@ class S3Backend:
             raise PublishError(f"{self.url(key)}: {_client_error(exc)}") from None
         return Existing(head.get("Metadata", {}).get("sha256"), int(head.get("ContentLength", 0)))
 
-    def upload(self, local: Path, key: str, meta: dict[str, str], content_type: str, progress: Progress) -> None:
+    def upload(
+        self, local: Path, key: str, meta: dict[str, str], content_type: str, progress: Progress, only_if_absent: bool
+    ) -> None:
         extra: dict[str, Any] = {
             "ContentType": content_type,
             "ContentDisposition": f'attachment; filename="{local.name}"',
@@ -210,6 +223,25 @@ class S3Backend:
             extra["StorageClass"] = self.config.storage_class
         if self.config.public:
             extra["ACL"] = "public-read"
+        size = local.stat().st_size
+        if only_if_absent and size < self.transfer.multipart_threshold:
+            # A conditional write: the server refuses it if someone created the key since we looked.
+            # Managed (multipart) transfers cannot carry If-None-Match; those rely on the check before.
+            from botocore.exceptions import ClientError
+
+            try:
+                with local.open("rb") as body:
+                    self.client.put_object(
+                        Bucket=self.config.bucket, Key=self._key(key), Body=body, IfNoneMatch="*", **extra
+                    )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+                    raise PublishError(
+                        f"{self.url(key)} appeared while publishing (another publisher?); run again"
+                    ) from None
+                raise
+            progress(size)
+            return
         self.client.upload_file(
             str(local), self.config.bucket, self._key(key), ExtraArgs=extra, Config=self.transfer, Callback=progress
         )

@@ -209,7 +209,7 @@ def _publish_file(
         meta["loudness-lufs"] = str(loudness.get("integrated_lufs"))
         meta["true-peak-dbtp"] = str(loudness.get("true_peak_dbtp"))
     try:
-        store.upload(outcome.local, outcome.key, meta, content_type, progress)
+        store.upload(outcome.local, outcome.key, meta, content_type, progress, only_if_absent=existing is None)
         # Our own read-back: a server that stored something else (or nothing) must not pass.
         stored = store.read_sha256(outcome.key)
     except PublishError as exc:

@@ -131,3 +131,21 @@ def test_publishing_needs_a_build(tmp_path: Path) -> None:
     folder = video_project(tmp_path, "belum-dibangun", "whatsapp")
     result = run_psa("publish", "--build", tmp_path / "build", folder)
     assert result.code == 1 and "run psa build" in result.stdout
+
+
+def test_a_file_written_by_someone_else_meanwhile_is_not_overwritten(
+    tmp_path: Path, built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from psa_pipeline.channels import load_config
+    from psa_pipeline.destinations import FolderBackend
+    from psa_pipeline.publish import publish_psa
+
+    folder, config = built
+    target = tmp_path / "publish" / "kalimantan-tengah" / "bapenda-kalteng" / "2025" / "pajak-jujur" / "whatsapp"
+    target.mkdir(parents=True)
+    (target / "pajak-jujur-whatsapp-small.mp4").write_bytes(b"another publisher's file")
+    monkeypatch.setattr(FolderBackend, "existing", lambda self, key: None)  # we looked before it was written
+    result = publish_psa(folder / "psa.yaml", load_config(config), tmp_path / "build")
+    assert result.status == "failed" and "appeared while publishing" in (result.error or "")
+    assert (target / "pajak-jujur-whatsapp-small.mp4").read_bytes() == b"another publisher's file"
+    assert not (tmp_path / "publish" / "whatsapp" / "index.json").exists()

@@ -106,8 +106,8 @@ def test_an_object_corrupted_between_upload_and_verify_fails_the_psa(
     manifest, build = built
     upload = S3Backend.upload
 
-    def upload_then_corrupt(self: S3Backend, local: Path, key: str, *args: Any) -> None:
-        upload(self, local, key, *args)
+    def upload_then_corrupt(self: S3Backend, local: Path, key: str, *args: Any, **kwargs: Any) -> None:
+        upload(self, local, key, *args, **kwargs)
         if local.suffix == ".mp4":  # the server "loses" the bytes after accepting them
             s3_server.client().put_object(Bucket=s3_bucket, Key=f"psa/{key}", Body=b"\x00" * 100)
 
@@ -223,3 +223,18 @@ def test_credentials_never_come_from_the_manifest_and_are_never_printed(
     bad.write_text("destinations:\n  default: {type: s3, bucket: b, aws_secret_access_key: x}\n")
     refused = run_psa("publish", "--channels", bad, "--build", build, manifest)
     assert refused.code == 1 and "unknown key 'destinations.default.s3.aws_secret_access_key'" in refused.stderr
+
+
+def test_a_key_created_by_someone_else_meanwhile_is_not_overwritten(
+    aws_env: None, s3_server: S3Server, s3_bucket: str, built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest, build = built
+    key = "psa/kalimantan-tengah/bapenda-kalteng/2025/pajak-jujur/web/pajak-jujur-web-small.ind.srt"
+    s3_server.client().put_object(Bucket=s3_bucket, Key=key, Body=b"another publisher's file")
+    # The race: our look at the bucket happened before the other publisher wrote the key.
+    monkeypatch.setattr(S3Backend, "existing", lambda self, key: None)
+    config = s3_config(s3_server.endpoint_url, s3_bucket, multipart_threshold_mb=8)  # single-part puts
+    result = publish_psa(manifest, config, build)
+    assert result.status == "failed" and "appeared while publishing" in (result.error or "")
+    assert s3_server.client().get_object(Bucket=s3_bucket, Key=key)["Body"].read() == b"another publisher's file"
+    assert catalog(s3_server, s3_bucket, "web") is None
