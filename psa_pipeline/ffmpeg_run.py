@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
@@ -45,11 +46,21 @@ def run_ffmpeg(
         timer.cancel()
         reader.join(timeout=5)
     stderr = "".join(stderr_lines)
+    # ffmpeg can exit 0 after failing to write an output (a full disk while finishing an MP4): trust the log too.
+    write_failure = next((line for line in stderr.splitlines() if _WRITE_FAILURE.search(line)), None)
+    if write_failure is not None and process.returncode >= 0:
+        raise MediaError(f"ffmpeg could not write its output: {_gist(stderr)}")
     if process.returncode != 0:
         if process.returncode < 0:
             raise MediaError(f"ffmpeg was stopped (signal {-process.returncode})")
         raise MediaError(f"ffmpeg failed: {_gist(stderr)}")
     return stderr
+
+
+_WRITE_FAILURE = re.compile(
+    r"No space left on device|Error writing trailer|Error closing file|av_interleaved_write_frame\(\)|"
+    r"Failed to update header|Disk quota exceeded"
+)
 
 
 def _gist(stderr: str) -> str:
