@@ -15,7 +15,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -73,14 +73,15 @@ class LocalRunner:
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
 
-    def run(self, tasks: list[Task]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def run(self, tasks: list[Task]) -> Generator[tuple[str, dict[str, Any]], None, None]:
         pending = list(tasks)
         for attempt in (1, 2):
             broken: list[Task] = []
             # forkserver, not fork: forked workers would inherit the batch lock's descriptor and keep the
             # folder locked after the main process dies.
             context = multiprocessing.get_context("forkserver")
-            with ProcessPoolExecutor(max_workers=min(self.jobs, max(1, len(pending))), mp_context=context) as pool:
+            pool = ProcessPoolExecutor(max_workers=min(self.jobs, max(1, len(pending))), mp_context=context)
+            try:
                 futures: dict[Future[dict[str, Any]], Task] = {
                     pool.submit(fn, *args): (key, fn, args) for key, fn, args in pending
                 }
@@ -98,6 +99,9 @@ class LocalRunner:
                             )
                     except Exception as exc:  # the task itself raised: report it, keep going
                         yield key, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                # Closing the generator early (a full disk) must not wait for queued tasks to run.
+                pool.shutdown(wait=True, cancel_futures=True)
             if not broken:
                 return
             pending = broken
@@ -116,7 +120,7 @@ class DaskRunner:
         except OSError as exc:
             raise PsaError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
-    def run(self, tasks: list[Task]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def run(self, tasks: list[Task]) -> Generator[tuple[str, dict[str, Any]], None, None]:
         from distributed import as_completed as dask_completed
 
         # A fresh task key per run: the scheduler must not hand back a result kept from an earlier batch.
@@ -361,9 +365,16 @@ def _run_step(
             announce(step, state, earlier | {"reused": True})
         else:
             todo.append((state.key, task, (str(state.manifest.resolve()), channels_arg, root_arg)))
-    for key, outcome in runner.run(todo):
+    results = runner.run(todo)
+    for key, outcome in results:
         state = by_key[key]
         outcome["at"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         state.steps[step] = outcome
-        journal.record(state)  # after every task: a crash loses at most the tasks still running
         announce(step, state, outcome)
+        if "disk full" in str(outcome.get("error")):
+            results.close()  # cancels what has not started; every other task would fail the same way
+            raise PsaError(
+                f"the disk holding {journal.path.parent} is full ({state.psa_id}: {outcome['error']}); "
+                "free some space and run again: finished steps are kept in the journal"
+            )
+        journal.record(state)  # after every task: a crash loses at most the tasks still running
