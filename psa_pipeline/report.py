@@ -141,7 +141,7 @@ def _media(record: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         first = record["renditions"][0]
         audio = out_dir / first["file"]
         wave = review.waveform(audio, review_dir / f"{first['sha256'][:16]}-wave.png")
-        curve = review.loudness_curve(audio)
+        curve = review.loudness_curve(audio, review_dir / f"{first['sha256'][:16]}-curve.json")
         target = first["target"]
         media["audio"] = {
             "name": first["name"],

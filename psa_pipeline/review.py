@@ -6,10 +6,12 @@ second report costs nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import atomic_text
 from .ffmpeg_run import run_ffmpeg
 
 SHEET_FRAMES = 6
@@ -46,8 +48,13 @@ def waveform(audio: Path, out: Path) -> Path:
     return out
 
 
-def loudness_curve(audio: Path) -> LoudnessCurve:
-    """Short-term loudness every 100 ms, from ebur128's frame log."""
+def loudness_curve(audio: Path, cache: Path) -> LoudnessCurve:
+    """Short-term loudness every 100 ms, from ebur128's frame log; kept in `cache` (JSON) once measured."""
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        return LoudnessCurve([float(t) for t in data["times"]], [float(v) for v in data["short_term"]])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     stderr = run_ffmpeg(
         ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "info", "-i", str(audio), "-map", "0:a:0",
          "-filter:a", "ebur128=framelog=info", "-f", "null", "-"]
@@ -57,6 +64,9 @@ def loudness_curve(audio: Path) -> LoudnessCurve:
         times.append(float(match.group(1)))
         level = float(match.group(2))
         levels.append(max(CURVE_FLOOR, level))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_text(cache) as handle:
+        json.dump({"times": times, "short_term": levels}, handle)
     return LoudnessCurve(times, levels)
 
 
