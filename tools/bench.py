@@ -43,6 +43,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchlib import machine_busy_seconds, psa_tool, wait_for_quiet, write_atomically
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench-out"
 # Bump when the generated media or manifest changes, so a stale project is regenerated.
@@ -388,13 +390,6 @@ def jingle_expression(notes: Sequence[float]) -> str:
 def lavfi_audio(expression_left: str, expression_right: str, seconds: float) -> str:
     # Single quotes keep the expressions' commas from splitting the filtergraph.
     return f"aevalsrc=exprs='{expression_left}|{expression_right}':c=stereo:s={RATE}:d={seconds}"
-
-
-def write_atomically(target: Path, make: Callable[[Path], object]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.part{target.suffix}")
-    make(temporary)
-    os.replace(temporary, target)
 
 
 def generate(paths: Paths, seconds: float) -> bool:
@@ -858,32 +853,6 @@ class Measurement:
     discarded: list[dict[str, Any]] = field(default_factory=list)  # runs disturbed by other processes
 
 
-def machine_busy_seconds() -> float | None:
-    """CPU time the whole machine has spent busy since boot, from /proc/stat (None elsewhere)."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
-    except (OSError, IndexError):
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields)
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_for_quiet(max_wait: float) -> float:
-    """Wait (up to `max_wait` s) until other processes use under a fifth of a core; return the seconds waited.
-
-    Other sessions may share the machine; starting a run in the middle of their burst would time them too.
-    """
-    began = time.perf_counter()
-    while True:
-        before = machine_busy_seconds()
-        time.sleep(2.0)
-        after = machine_busy_seconds()
-        waited = time.perf_counter() - began
-        if before is None or after is None or (after - before) / 2.0 < 0.2 or waited >= max_wait:
-            return waited
-        time.sleep(3.0)
-
-
 def timed(approach: str, command: list[str], log: Path, env: dict[str, str] | None = None) -> Measurement:
     """Run `command` as a child; wall clock, and from wait4 the CPU and peak RSS of its whole tree.
 
@@ -931,10 +900,6 @@ APPROACHES = (
     Approach("noop-bench", "(e)", "psa no-op rebuild, bench project"),
 )
 BY_KEY = {a.key: a for a in APPROACHES}
-
-
-def psa_tool() -> str:
-    return str(Path(sys.executable).parent / "psa")
 
 
 # A run during which other processes used more than this share of the machine is run again.
@@ -1245,7 +1210,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--retries",
         type=int,
         default=2,
-        help=f"run again when other processes used over {BUSY_SHARE:.0%} of the machine meanwhile [default: 2]",
+        help=f"run again when other processes used over {BUSY_SHARE * 100:.0f}%% of the machine meanwhile [default: 2]",
     )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

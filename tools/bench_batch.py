@@ -42,6 +42,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from benchlib import machine_busy_seconds, psa_tool, wait_for_quiet, write_atomically
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench-out" / "batch"
 # Bump when the generated media or manifests change, so a stale batch is regenerated.
@@ -222,14 +224,6 @@ def run(command: Sequence[str], timeout: float = 300) -> None:
         raise BenchError(f"{Path(command[0]).name} failed ({result.returncode}): {tail[:800]}")
 
 
-def write_atomically(target: Path, make: Callable[[Path], object]) -> None:
-    # An interrupted run leaves only a hidden .part file, never a truncated input that looks complete.
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.part{target.suffix}")
-    make(temporary)
-    os.replace(temporary, target)
-
-
 def write_text(text: str, path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
@@ -326,32 +320,6 @@ class Measurement:
         return self.others_cpu_s / (self.wall_s * (os.cpu_count() or 1))
 
 
-def machine_busy_seconds() -> float | None:
-    """CPU time the whole machine has spent busy since boot, from /proc/stat (None elsewhere)."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
-    except (OSError, IndexError):
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields)
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_for_quiet(max_wait: float) -> float:
-    """Wait (up to `max_wait` s) until other processes use under a fifth of a core; return the seconds waited.
-
-    Other sessions share this machine; starting a run in the middle of their burst would time them too.
-    """
-    began = time.perf_counter()
-    while True:
-        before = machine_busy_seconds()
-        time.sleep(2.0)
-        after = machine_busy_seconds()
-        waited = time.perf_counter() - began
-        if before is None or after is None or (after - before) / 2.0 < 0.2 or waited >= max_wait:
-            return waited
-        time.sleep(1.0)
-
-
 def become_subreaper() -> bool:
     """Adopt orphaned descendants (Linux prctl PR_SET_CHILD_SUBREAPER); True if it worked.
 
@@ -403,10 +371,6 @@ def reap(pids: set[int], deadline_s: float = 60.0) -> list[resource.struct_rusag
         if pending:
             time.sleep(0.02)
     return usages
-
-
-def psa_tool() -> str:
-    return str(Path(sys.executable).parent / "psa")
 
 
 @dataclass
