@@ -140,3 +140,17 @@ def video_project(root: Path, name: str, channels: str, burn_in: str | None = No
         """)
     )
     return folder
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Any:
+    """A 48 KiB filesystem: real ENOSPC, not a simulation."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", str(mount)], capture_output=True, check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a small tmpfs needs root: {mounted.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)

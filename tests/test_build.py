@@ -240,20 +240,6 @@ def test_a_killed_ffmpeg_fails_its_psa_cleanly_and_the_rest_builds(tmp_path: Pat
     assert again.code == 0 and "built 4, reused 0" in again.stdout
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Any:
-    """A 48 KiB filesystem: real ENOSPC, not a simulation."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", str(mount)], capture_output=True, check=False
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"mounting a small tmpfs needs root: {mounted.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def test_a_full_disk_fails_clearly_leaves_nothing_and_the_next_run_finishes(tmp_path: Path, small_disk: Path) -> None:
     folder = video_project(tmp_path, "disk-penuh", "whatsapp")
     result = run_psa("build", "--channels", TINY, "-o", small_disk, folder)
