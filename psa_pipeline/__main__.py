@@ -1,3 +1,3 @@
-from .cli import run
+from psa_pipeline.cli import run
 
 run()

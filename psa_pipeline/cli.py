@@ -13,19 +13,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__
-from .atomic import atomic_text
-from .build import build_all
-from .channels import load_config
-from .fingerprint import sha256_file
-from .formats import FORMATS, render
-from .manifest import json_schema
-from .probe import measure_loudness, probe
-from .problems import PsaError
-from .publish import publish_all
-from .scaffold import init_project
-from .validate import Context, find_manifests, validate_all
-from .verify import find, load_catalogs
+from psa_pipeline import __version__
+from psa_pipeline.build.many import build_all
+from psa_pipeline.channels.config import load_config
+from psa_pipeline.core.atomic import atomic_text
+from psa_pipeline.core.hashing import sha256_file
+from psa_pipeline.core.problems import PsaError
+from psa_pipeline.manifest.model import json_schema
+from psa_pipeline.manifest.scaffold import init_project
+from psa_pipeline.media.probe import measure_loudness, probe
+from psa_pipeline.publish.publish import publish_all
+from psa_pipeline.publish.verify import find, load_catalogs
+from psa_pipeline.validation.formats import FORMATS, render
+from psa_pipeline.validation.validate import Context, find_manifests, validate_all
 
 channels_option = click.option(
     "--channels",
@@ -279,8 +279,8 @@ def batch_run(
       psa batch run submissions/ --publish
       psa batch run submissions/ --scheduler tcp://10.0.0.5:8786 --channels channels.yaml
     """
-    from .batch import run_batch
-    from .report import write_report
+    from psa_pipeline.batch.report import write_report
+    from psa_pipeline.batch.run import run_batch
 
     console = _console()
     progress = _BatchProgress(console)

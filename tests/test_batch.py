@@ -111,8 +111,8 @@ def test_a_rerun_redoes_nothing_and_a_crashed_run_resumes(tmp_path: Path) -> Non
 
 
 def test_two_runs_on_one_build_folder_are_refused_not_interleaved(tmp_path: Path) -> None:
-    from psa_pipeline.batch import BatchLock
-    from psa_pipeline.problems import PsaError
+    from psa_pipeline.batch.run import BatchLock
+    from psa_pipeline.core.problems import PsaError
 
     video_project(tmp_path, "satu", "whatsapp")
     with BatchLock(tmp_path / "build"):

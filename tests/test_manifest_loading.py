@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import VALID_RADIO, make_tone, run_psa
 
-from psa_pipeline.load import load_manifest
-from psa_pipeline.yamlsrc import MAX_BYTES
+from psa_pipeline.manifest.load import load_manifest
+from psa_pipeline.manifest.yamlsrc import MAX_BYTES
 
 
 def messages(manifest: Path) -> list[str]:

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from psa_pipeline.channels import LoudnessSpec, builtin
-from psa_pipeline.loudness import corrected, decide_gain, off_target
-from psa_pipeline.manifest import Manifest
-from psa_pipeline.plan import Gain, Piece, PsaInputs, SubtitleInput, cache_key, plan_psa, render_command
-from psa_pipeline.probe import Loudness, MediaInfo, Stream
-from psa_pipeline.problems import Location, MediaError
-from psa_pipeline.subtitles import TimedCue
+from psa_pipeline.build.plan import Piece, PsaInputs, SubtitleInput, cache_key, plan_psa, render_command
+from psa_pipeline.channels.config import LoudnessSpec, builtin
+from psa_pipeline.core.problems import Location, MediaError
+from psa_pipeline.manifest.model import Manifest
+from psa_pipeline.media.loudness import Gain, corrected, decide_gain, off_target
+from psa_pipeline.media.probe import Loudness, MediaInfo, Stream
+from psa_pipeline.media.subtitles import TimedCue
 
 HOSTILE = "Tolak 'Pungli': 100% [bersih], a;b \\ %{pts} {\\b1}"
 
@@ -141,13 +141,13 @@ def test_a_radio_drama_reaches_video_channels_only_as_an_audiogram() -> None:
 
 
 def Track_(file: str, start: float = 0.0) -> Any:
-    from psa_pipeline.manifest import Track
+    from psa_pipeline.manifest.model import Track
 
     return Track(file=file, start=start)
 
 
 def Music_(file: str) -> Any:
-    from psa_pipeline.manifest import MusicTrack
+    from psa_pipeline.manifest.model import MusicTrack
 
     return MusicTrack(file=file)
 

@@ -136,9 +136,9 @@ def test_publishing_needs_a_build(tmp_path: Path) -> None:
 def test_a_file_written_by_someone_else_meanwhile_is_not_overwritten(
     tmp_path: Path, built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from psa_pipeline.channels import load_config
-    from psa_pipeline.destinations import FolderBackend
-    from psa_pipeline.publish import publish_psa
+    from psa_pipeline.channels.config import load_config
+    from psa_pipeline.publish.destinations import FolderBackend
+    from psa_pipeline.publish.publish import publish_psa
 
     folder, config = built
     target = tmp_path / "publish" / "kalimantan-tengah" / "bapenda-kalteng" / "2025" / "pajak-jujur" / "whatsapp"

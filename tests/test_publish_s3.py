@@ -21,9 +21,9 @@ from conftest import ROOT, run_psa, video_project
 from faultproxy import FaultProxy
 from s3fixtures import S3Server
 
-from psa_pipeline.channels import ChannelConfig, load_config
-from psa_pipeline.destinations import S3Backend, S3Destination
-from psa_pipeline.publish import publish_psa
+from psa_pipeline.channels.config import ChannelConfig, load_config
+from psa_pipeline.publish.destinations import S3Backend, S3Destination
+from psa_pipeline.publish.publish import publish_psa
 
 TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import VALID_RADIO, make_tone, make_video, run_psa
 
-from psa_pipeline.validate import validate_file
+from psa_pipeline.validation.validate import validate_file
 
 
 def problems_of(manifest: Path) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import VALID_RADIO, make_tone, run_psa
 
-from psa_pipeline.validate import validate_file
+from psa_pipeline.validation.validate import validate_file
 
 
 def test_the_broken_subtitles_sample_reports_each_cue_at_its_srt_line() -> None:

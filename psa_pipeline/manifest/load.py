@@ -1,0 +1,126 @@
+"""Manifest file -> validated model, with every schema error placed at its YAML line."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from psa_pipeline.core.problems import Location, Problem
+from psa_pipeline.manifest import yamlsrc
+from psa_pipeline.manifest.model import Manifest
+from psa_pipeline.manifest.yamlsrc import Positions, YamlPath
+
+MANIFEST_NAME = "psa.yaml"
+
+
+@dataclass
+class Loaded:
+    file: Path
+    manifest: Manifest | None
+    positions: Positions
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_manifest(file: Path) -> Loaded:
+    """Parse and schema-check one manifest; never raises for a user's mistake."""
+    try:
+        document = yamlsrc.load(file)
+    except yamlsrc.YamlError as exc:
+        return Loaded(file, None, Positions(file), [exc.problem])
+    problems = list(document.problems)
+    if not isinstance(document.data, dict):
+        problems.append(
+            Problem("error", "schema", "a manifest is a mapping of keys (id:, title:, ...)", Location(file, 1, 1))
+        )
+        return Loaded(file, None, document.positions, problems)
+    try:
+        manifest = Manifest.model_validate(document.data)
+    except ValidationError as exc:
+        problems.extend(schema_problem(error, document.positions) for error in exc.errors())
+        return Loaded(file, None, document.positions, problems)
+    if problems:  # duplicate keys: the model was built from a guess
+        return Loaded(file, None, document.positions, problems)
+    return Loaded(file, manifest, document.positions, problems)
+
+
+def schema_problem(error: ErrorDetails, positions: Positions, model: type[BaseModel] = Manifest) -> Problem:
+    """One pydantic error as a problem placed at the YAML key or value it concerns."""
+    path: YamlPath = tuple(error["loc"])
+    dotted = _dotted(path)
+    if error["type"] == "extra_forbidden":
+        key = str(path[-1])
+        allowed = _field_names(model, path[:-1])
+        hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        message = f"unknown key '{dotted}'"
+        message += f"; did you mean '{hint[0]}'?" if hint else f"; allowed here: {', '.join(sorted(allowed))}"
+        return Problem("error", "schema", message, positions.of_key(path))
+    if error["type"] == "missing":
+        where = _dotted(path[:-1]) or "the top level"
+        return Problem(
+            "error", "schema", f"missing required key '{path[-1]}' in {where}", positions.of_value(path[:-1])
+        )
+    got = error.get("input")
+    shown = f" (got {got!r})" if isinstance(got, (str, int, float, bool)) else ""
+    return Problem("error", "schema", f"{dotted}: {_plain(error)}{shown}", positions.of_value(path))
+
+
+def _plain(error: ErrorDetails) -> str:
+    kind = error["type"]
+    if kind == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        if pattern == "^[a-z]{3}$":
+            return "language must be a three-letter ISO 639-3 code such as ind, nij, bjn"
+        if pattern.startswith("^[a-z0-9]+"):
+            return "must be a lowercase slug: letters, digits and single hyphens"
+        return "has characters that are not allowed here"
+    if kind == "literal_error":
+        return str(error["msg"]).replace("Input should be", "must be")
+    return str(error["msg"]).replace("Input should be", "must be")
+
+
+def _dotted(path: YamlPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _field_names(model: type[BaseModel], path: YamlPath) -> list[str]:
+    """Keys allowed in the mapping at `path`, found by walking the model's annotations."""
+    current: Any = model
+    for part in path:
+        current = _model_in(current)
+        if current is None:
+            return []
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(str(part)) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
+        if info is None:
+            return []
+        current = info.annotation
+    model_cls = _model_in(current)
+    if model_cls is None:
+        return []
+    return [info.alias or name for name, info in model_cls.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside `X`, `X | None` or `list[X]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None

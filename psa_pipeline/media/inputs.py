@@ -1,0 +1,81 @@
+"""Content hashes of input files, remembered by (size, mtime, inode) so unchanged files are not re-read.
+
+Like DVC's state database: the hash is the truth, the stat triple only saves re-reading bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from functools import cache
+from pathlib import Path
+
+from psa_pipeline.core.atomic import atomic_text
+from psa_pipeline.core.hashing import sha256_file
+from psa_pipeline.media.probe import MediaInfo, Stream, probe
+
+
+class Fingerprints:
+    """Hashes and probe results of input files, persisted in one small JSON state file."""
+
+    def __init__(self, state_file: Path) -> None:
+        self.state_file = state_file
+        self.lock = threading.Lock()
+        self.dirty = False
+        try:
+            self.state: dict[str, dict[str, object]] = json.loads(state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.state = {}
+
+    def _stamp(self, path: Path) -> list[int]:
+        stat = path.stat()
+        return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+    def digest(self, path: Path) -> str:
+        key = str(path.resolve())
+        stamp = self._stamp(path)
+        with self.lock:
+            entry = self.state.get(key)
+            if entry and entry.get("stamp") == stamp:
+                return str(entry["sha256"])
+        value = sha256_file(path)
+        with self.lock:
+            self.state[key] = {"stamp": stamp, "sha256": value}
+            self.dirty = True
+        return value
+
+    def probe(self, path: Path) -> MediaInfo:
+        """ffprobe result, remembered by content hash."""
+        key = str(path.resolve())
+        digest = self.digest(path)
+        with self.lock:
+            cached = self.state.get(key, {}).get("probe")
+        if isinstance(cached, dict) and cached.get("sha256") == digest:
+            data = dict(cached["info"])
+            streams = [Stream(**s) for s in data.pop("streams")]
+            return MediaInfo(path=path, streams=streams, **{k: v for k, v in data.items() if k != "path"})
+        info = probe(path)
+        with self.lock:
+            self.state.setdefault(key, {})["probe"] = {"sha256": digest, "info": info.to_json()}
+            self.dirty = True
+        return info
+
+    def save(self) -> None:
+        with self.lock:
+            if not self.dirty:
+                return
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_text(self.state_file) as handle:
+                json.dump(self.state, handle)
+            self.dirty = False
+
+
+@cache
+def ffmpeg_version() -> str:
+    """First line of `ffmpeg -version`: part of every cache key, since encoders change between versions."""
+    try:
+        result = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, timeout=30, check=False)
+    except FileNotFoundError:
+        return "ffmpeg-missing"
+    return result.stdout.splitlines()[0] if result.stdout else "unknown"

@@ -1,0 +1,185 @@
+"""`psa validate`: every check on a manifest and the files it names, all problems in one run."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Collection, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from psa_pipeline.core.problems import Location, ManifestReport, MediaError, Problem, PsaError
+from psa_pipeline.manifest import assets
+from psa_pipeline.manifest.load import MANIFEST_NAME, load_manifest
+from psa_pipeline.manifest.model import BUILTIN_CHANNELS, Manifest
+from psa_pipeline.manifest.rules import check_rules
+from psa_pipeline.manifest.yamlsrc import Positions
+from psa_pipeline.media import subtitles
+from psa_pipeline.media.probe import MediaInfo, probe
+from psa_pipeline.media.timeline import content_duration, timeline
+
+# Folders never searched for manifests: outputs, caches, tooling.
+SKIPPED_DIRS = frozenset({"build", "node_modules", "__pycache__", ".venv", "venv", ".git"})
+MIN_SAMPLE_RATE = 22_050
+MIN_FRAME = (320, 180)
+
+
+def find_manifests(paths: Iterable[Path]) -> Iterator[Path]:
+    """Each file given, and every `psa.yaml` below each folder given, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            found: list[Path] = []
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+                if MANIFEST_NAME in files:
+                    found.append(Path(folder) / MANIFEST_NAME)
+            yield from sorted(found)
+        else:
+            yield path
+
+
+@dataclass(frozen=True)
+class Context:
+    assets_dir: Path | None = None  # None: look for assets/ above each project
+    known_channels: Collection[str] = BUILTIN_CHANNELS
+
+
+def validate_file(file: Path, context: Context = Context()) -> ManifestReport:
+    started = time.perf_counter()
+    report = ManifestReport(file)
+    report.checks.append("schema")
+    loaded = load_manifest(file)
+    report.problems.extend(loaded.problems)
+    if loaded.manifest is not None:
+        report.psa_id = loaded.manifest.id
+        _check_manifest(loaded.manifest, loaded.positions, file.parent, context, report)
+    report.problems.sort(key=lambda p: (str(p.location.file), p.location.line or 0, p.location.column or 0))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def validate_all(paths: Iterable[Path], context: Context = Context(), jobs: int | None = None) -> list[ManifestReport]:
+    files = list(find_manifests(paths))
+    # Probing is ffprobe subprocesses: threads overlap them well.
+    with ThreadPoolExecutor(max_workers=jobs or min(8, (os.cpu_count() or 2) * 2)) as pool:
+        return list(pool.map(lambda f: validate_file(f, context), files))
+
+
+def _check_manifest(
+    manifest: Manifest, positions: Positions, project_dir: Path, context: Context, report: ManifestReport
+) -> None:
+    report.checks.append("rules")
+    report.problems.extend(check_rules(manifest, positions, context.known_channels))
+
+    report.checks.append("assets")
+    assets_dir = context.assets_dir or assets.find_assets_dir(project_dir)
+    media: dict[tuple[str | int, ...], MediaInfo] = {}
+    files: dict[tuple[str | int, ...], Path] = {}
+    for ref in assets.references(manifest):
+        where = positions.of_value(ref.yaml_path)
+        try:
+            path = assets.resolve(ref.value, project_dir, assets_dir)
+        except PsaError as exc:
+            report.problems.append(Problem("error", "assets", exc.message, where))
+            continue
+        if not path.is_file():
+            state = "is a folder, not a file" if path.is_dir() else "does not exist"
+            report.problems.append(Problem("error", "assets", f"'{ref.value}' {state} ({path})", where))
+            continue
+        files[ref.yaml_path] = path
+        if ref.expects == "subtitle":
+            continue
+        try:
+            info = probe(path)
+        except MediaError as exc:
+            report.problems.append(Problem("error", "assets", f"'{ref.value}': {_strip_path(exc, path)}", where))
+            continue
+        report.problems.extend(_stream_problems(ref.expects, ref.value, info, where))
+        media[ref.yaml_path] = info
+
+    content = _content_duration(manifest, media)
+    for i, track in enumerate(manifest.subtitles.tracks):
+        check = f"subtitles:{track.lang}"
+        report.checks.append(check)
+        path_key = ("subtitles", "tracks", i, "file")
+        if track.file is not None and path_key not in files:
+            continue  # already reported under assets
+
+        def inline(j: int, i: int = i) -> Location:
+            return positions.of_value(("subtitles", "tracks", i, "cues", j))
+
+        try:
+            cues = subtitles.read_cues(track, files.get(path_key), inline)
+        except PsaError as exc:
+            report.problems.append(Problem("error", check, exc.message, positions.of_value(path_key)))
+            continue
+        report.problems.extend(subtitles.check_cues(cues, manifest.subtitles.rules, content, check))
+
+    report.checks.append("duration")
+    if content is not None and manifest.slot is not None:
+        intro = media.get(("jingles", "intro", "file"))
+        outro = media.get(("jingles", "outro", "file"))
+        if (manifest.jingles.intro is None or intro) and (manifest.jingles.outro is None or outro):
+            plan = timeline(manifest, intro.duration if intro else 0.0, content, outro.duration if outro else 0.0)
+            if plan.total > manifest.slot + 0.001:
+                report.problems.append(
+                    Problem(
+                        "error",
+                        "duration",
+                        f"the PSA runs {plan.total:.2f} s (jingles {plan.intro + plan.outro:.2f} s, content "
+                        f"{plan.content:.2f} s, end card {plan.end_card:.2f} s) but its slot is {manifest.slot:g} s",
+                        positions.of_value(("slot",)),
+                    )
+                )
+
+
+def _content_duration(manifest: Manifest, media: dict[tuple[str | int, ...], MediaInfo]) -> float | None:
+    """None while any piece it depends on could not be probed (that is reported already)."""
+    sources = manifest.sources
+    if sources.video or sources.audio:
+        info = media.get(("sources", "video" if sources.video else "audio"))
+        return info.duration if info else None
+    if sources.multitrack is None:
+        return None
+    spans = []
+    for group in ("voices", "effects"):
+        for i, track in enumerate(getattr(sources.multitrack, group)):
+            info = media.get(("sources", "multitrack", group, i, "file"))
+            if info is None:
+                return None
+            spans.append((track.start, info.duration))
+    return content_duration(None, spans)
+
+
+def _stream_problems(expects: str, value: str, info: MediaInfo, where: Location) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(severity: str, message: str) -> None:
+        problems.append(Problem("error" if severity == "error" else "warning", "assets", f"'{value}' {message}", where))
+
+    if expects == "image":
+        if not info.is_image:
+            add("error", f"is not a PNG or JPEG image ({info.format_name})")
+        return problems
+    audio, video = info.audio, info.video
+    if expects in ("audio", "video") and audio is None:
+        add("error", "has no audio stream")
+    if expects == "video":
+        if video is None:
+            add("error", "has no video stream")
+        elif video.width and video.height and (video.width < MIN_FRAME[0] or video.height < MIN_FRAME[1]):
+            add("error", f"is {video.width}x{video.height}; the smallest usable frame is {MIN_FRAME[0]}x{MIN_FRAME[1]}")
+        elif video.variable_frame_rate:
+            add("warning", "has a variable frame rate (phone video?); it will be conformed to a constant rate")
+    if info.duration <= 0.05:
+        add("error", f"is empty ({info.duration:.2f} s long)")
+    if audio is not None and audio.sample_rate and audio.sample_rate < MIN_SAMPLE_RATE:
+        add("warning", f"has a low sample rate ({audio.sample_rate} Hz); it will sound dull")
+    return problems
+
+
+def _strip_path(exc: MediaError, path: Path) -> str:
+    message = exc.message
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
