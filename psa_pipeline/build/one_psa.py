@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 from collections.abc import Callable
@@ -40,6 +39,8 @@ from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
 from psa_pipeline.media.loudness import Gain, corrected, decide_gain, is_lossy, off_target
 from psa_pipeline.media.probe import Loudness, measure_loudness, parse_ebur128_summary, probe
 from psa_pipeline.media.runner import run_ffmpeg
+from psa_pipeline.records.base import RecordError
+from psa_pipeline.records.renditions import LoudnessValues, Program, PsaSummary, RenditionEntry, RenditionsRecord
 from psa_pipeline.validation.validate import Context, validate_file
 
 RECORD = "renditions.json"
@@ -68,7 +69,7 @@ class PsaResult:
     rendered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     error: str | None = None
-    record: dict[str, Any] | None = None
+    record: RenditionsRecord | None = None
 
 
 def build_psa(
@@ -137,7 +138,7 @@ def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fing
     for track in manifest.subtitles.tracks:
         file = assets.resolve(track.file, project, folder_assets) if track.file else None
         cues = subtitles.read_cues(track, file, lambda i: Location(project / "psa.yaml"))
-        subs.append(SubtitleInput(track.lang, track.label or label(track.lang), tuple(cues)))
+        subs.append(SubtitleInput(track.lang, track.label or label(track.lang), tuple(cues), file))
     multitrack = sources.multitrack
     return PsaInputs(
         video=piece(sources.video) if sources.video else None,
@@ -158,21 +159,20 @@ def _year(manifest: Manifest) -> int:
     return manifest.approval.date.year if manifest.approval else dt.date.today().year
 
 
-def _read_record(path: Path) -> dict[str, Any]:
+def _read_previous(path: Path) -> RenditionsRecord | None:
+    # An unreadable or older record only costs a rebuild: it is never trusted for what it says.
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+        return RenditionsRecord.read_if_exists(path)
+    except RecordError:
+        return None
 
 
-def _is_current(entry: dict[str, Any] | None, key: str, out_dir: Path) -> bool:
-    if not entry or entry.get("cache_key") != key:
+def _is_current(entry: RenditionEntry | None, key: str, out_dir: Path) -> bool:
+    if entry is None or entry.cache_key != key:
         return False
-    files = [(entry["file"], entry["size"]), *((s["file"], s["size"]) for s in entry.get("sidecars", []))]
-    for name, size in files:
-        path = out_dir / name
-        if not path.is_file() or path.stat().st_size != size:
+    for built in entry.files():
+        path = out_dir / built.file
+        if not path.is_file() or path.stat().st_size != built.size:
             return False
     return True
 
@@ -194,13 +194,13 @@ def _build(
         raise BuildError(f"none of its channels has a rendition for a {manifest.kind}")
     version = ffmpeg_version()
     out_dir = build_root / manifest.id
-    previous = _read_record(out_dir / RECORD)
-    old = {e["name"]: e for e in previous.get("renditions", []) if isinstance(e, dict) and "name" in e}
+    previous = _read_previous(out_dir / RECORD)
+    old = {e.name: e for e in previous.renditions} if previous else {}
     keys = {r.name: cache_key(plan, r, version) for r in plan.renditions}
     stale = [r for r in plan.renditions if force or not _is_current(old.get(r.name), keys[r.name], out_dir)]
     entries = {r.name: old[r.name] for r in plan.renditions if r not in stale}
     result.reused = [r.name for r in plan.renditions if r not in stale]
-    program = previous.get("program") if isinstance(previous.get("program"), dict) else None
+    program = previous.program if previous else None
     if stale:
         report = validate_file(manifest_file, Context(assets_dir=assets_dir, known_channels=config.channels))
         if report.errors:
@@ -210,7 +210,7 @@ def _build(
                 raise BuildError(f"runs {r.duration:.1f} s, but {r.channel} allows at most {r.spec.max_duration:g} s")
         pkey = program_key(plan, version)
         layouts = sorted({str(r.spec.audio.channels) for r in stale})
-        known = program.get("loudness", {}) if program and program.get("key") == pkey and not force else {}
+        known = dict(program.loudness) if program and program.key == pkey and not force else {}
         missing = [layout for layout in layouts if layout not in known]
         if missing:
             events.started(f"{manifest.id}: measure", plan.program_length)
@@ -218,38 +218,34 @@ def _build(
                 found = pool.map(lambda layout: _measure_program(plan, int(layout), manifest_file), missing)
                 known = {**known, **dict(zip(missing, found, strict=True))}
             events.finished(f"{manifest.id}: measure")
-        program = {"key": pkey, "loudness": known}
-        loudness_in = {int(layout): _loudness_from(data) for layout, data in known.items()}
+        program = Program(key=pkey, loudness=known)
+        loudness_in = {int(layout): _loudness_from(values) for layout, values in known.items()}
         out_dir.mkdir(parents=True, exist_ok=True)
         entries.update(_render(plan, stale, loudness_in, out_dir, keys, events))
         result.rendered = [r.name for r in stale]
-    record = {
-        "psa": _psa_summary(plan),
-        "program": program,
-        "renditions": [entries[r.name] for r in plan.renditions],
-    }
+    record = RenditionsRecord(
+        psa=PsaSummary.model_validate(_psa_summary(plan)),
+        inputs=_input_digests(manifest_file, inputs),
+        program=program,
+        renditions=[entries[r.name] for r in plan.renditions],
+    )
     _remove_dropped(old, {r.name for r in plan.renditions}, out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(record, indent=2, ensure_ascii=False)
-    if not (out_dir / RECORD).is_file() or (out_dir / RECORD).read_text(encoding="utf-8") != text:
-        # Left untouched when nothing changed, so its mtime tells batch journals that too.
-        with atomic_text(out_dir / RECORD) as handle:
-            handle.write(text)
+    # Left untouched when nothing changed, so its mtime tells batch journals that too.
+    record.write(out_dir / RECORD)
     result.record = record
     result.status = "built" if stale else "cached"
 
 
-def _measure_program(plan: PsaPlan, channels: int, manifest_file: Path) -> dict[str, float | None]:
+def _measure_program(plan: PsaPlan, channels: int, manifest_file: Path) -> LoudnessValues:
     stderr = run_ffmpeg(measure_command(plan, channels))
-    return parse_ebur128_summary(stderr, manifest_file).to_json()
+    return LoudnessValues.model_validate(parse_ebur128_summary(stderr, manifest_file).to_json())
 
 
-def _loudness_from(data: dict[str, Any]) -> Loudness:
-    def value(name: str) -> float:
-        raw = data.get(name)
-        return float("-inf") if raw is None else float(raw)
+def _loudness_from(values: LoudnessValues) -> Loudness:
+    def finite(raw: float | None) -> float:
+        return float("-inf") if raw is None else raw
 
-    return Loudness(value("integrated_lufs"), float(data.get("loudness_range_lu") or 0.0), value("true_peak_dbtp"))
+    return Loudness(finite(values.integrated_lufs), values.loudness_range_lu, finite(values.true_peak_dbtp))
 
 
 def _render(
@@ -259,7 +255,7 @@ def _render(
     out_dir: Path,
     keys: dict[str, str],
     events: Events,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, RenditionEntry]:
     gains = {r.name: decide_gain(loudness_in[r.spec.audio.channels], r.loudness, is_lossy(r.spec)) for r in stale}
     _remove_abandoned_work(out_dir)
     work = (out_dir / f".work-{os.getpid()}-{id(plan)}").resolve()
@@ -291,7 +287,8 @@ def _render(
         for r in stale:
             path, finished = done[r.name]
             measured_in = loudness_in[r.spec.audio.channels]
-            entries[r.name] = _finish(plan, r, path, finished, measured_in, gains[r.name], out_dir, keys[r.name])
+            entry = _finish(plan, r, path, finished, measured_in, gains[r.name], out_dir, keys[r.name])
+            entries[r.name] = RenditionEntry.model_validate(entry)
         return entries
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -413,11 +410,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _remove_dropped(old: dict[str, dict[str, Any]], keep: set[str], out_dir: Path) -> None:
+def _remove_dropped(old: dict[str, RenditionEntry], keep: set[str], out_dir: Path) -> None:
     """Files of renditions the manifest no longer asks for (a channel removed) go, so none look current."""
     for name, entry in old.items():
         if name in keep:
             continue
-        for file in [entry.get("file"), *(s.get("file") for s in entry.get("sidecars", []))]:
-            if isinstance(file, str) and ".." not in Path(file).parts:
-                (out_dir / file).unlink(missing_ok=True)
+        for built in entry.files():
+            (out_dir / built.file).unlink(missing_ok=True)
+
+
+def _input_digests(manifest_file: Path, inputs: PsaInputs) -> dict[str, str]:
+    """Every file the build read, by path relative to the project, so publish can tell a stale build."""
+    project = manifest_file.parent
+    pieces = [inputs.video, inputs.audio, inputs.intro, inputs.outro, inputs.logo]
+    pieces += [p for _, p in (*inputs.voices, *inputs.music, *inputs.effects)]
+    found = {manifest_file: sha256_file(manifest_file)}
+    found.update({p.path: p.digest for p in pieces if p is not None})
+    found.update({s.path: sha256_file(s.path) for s in inputs.subtitles if s.path is not None})
+    return {_relative(path, project): digest for path, digest in sorted(found.items())}
+
+
+def _relative(path: Path, project: Path) -> str:
+    try:
+        return path.resolve().relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()

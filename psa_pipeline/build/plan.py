@@ -47,6 +47,7 @@ class SubtitleInput:
     lang: str
     label: str
     cues: tuple[TimedCue, ...]
+    path: Path | None = None  # None when the cues are written in the manifest itself
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import mimetypes
 import re
 import threading
@@ -30,6 +29,8 @@ from psa_pipeline.core.problems import PsaError
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.publish.destinations import Backend, PublishError, backend
+from psa_pipeline.records.base import RecordError
+from psa_pipeline.records.renditions import LoudnessValues, RenditionsRecord
 
 CATALOG_NAME = "index.json"
 PUBLICATION_NAME = "publication.json"
@@ -117,25 +118,23 @@ def _publish(
             f"{manifest_file}: not approved; add an `approval:` block (approved_by, role, date) before publishing"
         )
     record_path = build_root / manifest.id / RECORD
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise PsaError(f"{record_path} not found or unreadable; run psa build {manifest_file.parent} first") from None
-    year = int(record["psa"]["year"])
+    if not record_path.is_file():
+        raise PsaError(f"{record_path} not found; run psa build {manifest_file.parent} first")
+    record = RenditionsRecord.read(record_path)
+    year = record.psa.year
     by_channel: dict[str, list[FileOutcome]] = {}
     backends: dict[str, tuple[Backend, str]] = {}
-    for entry in record["renditions"]:
-        channel = entry["channel"]
+    for entry in record.renditions:
+        channel = entry.channel
         if channel not in backends:
             destination = config.destination_for(channel)
             backends[channel] = (backend(destination), destination.key_template)
         store, template = backends[channel]
-        made = [(entry["file"], entry["size"], entry["sha256"])]
-        made += [(s["file"], s["size"], s["sha256"]) for s in entry.get("sidecars", [])]
-        for name, size, digest in made:
-            local = build_root / manifest.id / name
-            key = key_for(template, manifest, year, channel, Path(name).name)
-            by_channel.setdefault(channel, []).append(FileOutcome(channel, local, key, store.url(key), size, digest))
+        for built in entry.files():
+            local = build_root / manifest.id / built.file
+            key = key_for(template, manifest, year, channel, Path(built.file).name)
+            outcome = FileOutcome(channel, local, key, store.url(key), built.size, built.sha256)
+            by_channel.setdefault(channel, []).append(outcome)
     result.files = [f for files in by_channel.values() for f in files]
     for outcome in result.files:
         if not outcome.local.is_file() or sha256_file(outcome.local) != outcome.sha256:
@@ -173,7 +172,7 @@ def _publish_file(
     store: Backend,
     outcome: FileOutcome,
     manifest: Manifest,
-    record: dict[str, Any],
+    record: RenditionsRecord,
     replace: bool,
     dry_run: bool,
     progress: BytesDone,
@@ -201,13 +200,13 @@ def _publish_file(
         "sha256": outcome.sha256,
         "psa-id": manifest.id,
         "agency": manifest.agency.code,
-        "languages": ",".join(record["psa"].get("subtitle_languages") or [manifest.language]),
+        "languages": ",".join(record.psa.subtitle_languages or [manifest.language]),
         "channel": outcome.channel,
     }
     loudness = _loudness_of(record, outcome.local.name)
     if loudness:
-        meta["loudness-lufs"] = str(loudness.get("integrated_lufs"))
-        meta["true-peak-dbtp"] = str(loudness.get("true_peak_dbtp"))
+        meta["loudness-lufs"] = str(loudness.integrated_lufs)
+        meta["true-peak-dbtp"] = str(loudness.true_peak_dbtp)
     try:
         store.upload(outcome.local, outcome.key, meta, content_type, progress, only_if_absent=existing is None)
         # Our own read-back: a server that stored something else (or nothing) must not pass.
@@ -225,18 +224,18 @@ def _publish_file(
     outcome.action = "uploaded"
 
 
-def _loudness_of(record: dict[str, Any], file_name: str) -> dict[str, Any] | None:
-    for entry in record["renditions"]:
-        if Path(entry["file"]).name == file_name:
-            return entry.get("loudness_out")  # type: ignore[no-any-return]
+def _loudness_of(record: RenditionsRecord, file_name: str) -> LoudnessValues | None:
+    for entry in record.renditions:
+        if Path(entry.file).name == file_name:
+            return entry.loudness_out
     return None
 
 
 def _publication(
-    manifest: Manifest, record: dict[str, Any], channel: str, files: list[FileOutcome], now: str
+    manifest: Manifest, record: RenditionsRecord, channel: str, files: list[FileOutcome], now: str
 ) -> dict[str, Any]:
     return {
-        "psa": record["psa"],
+        "psa": record.psa.model_dump(mode="json"),
         "channel": channel,
         "published_at": now,
         "approval": manifest.approval.model_dump(mode="json") if manifest.approval else None,
@@ -247,7 +246,7 @@ def _publication(
                 "url": f.url,
                 "size": f.size,
                 "sha256": f.sha256,
-                "loudness": _loudness_of(record, f.local.name),
+                "loudness": loudness.model_dump() if (loudness := _loudness_of(record, f.local.name)) else None,
                 **({"replaced": f.detail} if f.detail.startswith("replaced") else {}),
             }
             for f in files
@@ -313,7 +312,6 @@ def _publish_size(manifest: Path, build_root: Path) -> int | None:
     if loaded.manifest is None:
         return None
     try:
-        record = json.loads((build_root / loaded.manifest.id / "renditions.json").read_text())
-        return sum(e["size"] + sum(s["size"] for s in e.get("sidecars", [])) for e in record["renditions"])  # type: ignore[no-any-return]
-    except (OSError, ValueError, KeyError):
+        return RenditionsRecord.read(build_root / loaded.manifest.id / RECORD).total_size()
+    except RecordError:
         return None
