@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
-from types import TracebackType
 from typing import Literal
 
 from rich.console import Console
@@ -127,7 +126,7 @@ class Progress:
             self.bars.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bars is not None:
             self.bars.stop()
             self.bars = None
