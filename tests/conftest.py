@@ -45,6 +45,21 @@ def project(tmp_path: Path) -> Callable[[str], Path]:
 
 
 @pytest.fixture
+def broken_sample(tmp_path: Path) -> Callable[[str], Path]:
+    """A copy of tests/broken/NAME with its own shared assets/ (the jingles it names, 2 s each), so the
+    planted mistakes are checked against media made here, not the generated sample assets."""
+    for jingle in ("lapor-intro", "lapor-outro"):
+        write_wav(tmp_path / "assets" / "jingles" / f"{jingle}.wav", seconds=2.0, amplitude=0.2)
+
+    def copy(name: str) -> Path:
+        target = tmp_path / "broken" / name
+        shutil.copytree(ROOT / "tests" / "broken" / name, target)
+        return target / "psa.yaml"
+
+    return copy
+
+
+@pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 48 KiB filesystem: real ENOSPC, not a simulation."""
     mount = tmp_path / "disk"

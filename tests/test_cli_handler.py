@@ -6,6 +6,8 @@ import json
 import os
 import shlex
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,23 @@ def test_a_bug_ends_in_one_line_exit_70_and_a_crash_report(
         assert f"\n{field}" in text, field
     assert "Traceback (most recent call last):" in text and "in broken" in text
     assert text.rstrip().endswith("ZeroDivisionError: division by zero in a bug")
+
+
+def test_the_console_entry_point_exits_70_in_a_real_process(tmp_path: Path) -> None:
+    # The real `run()` in a child process; the bug is planted from outside, psa has no hook for it.
+    tone = write_wav(tmp_path / "a.wav")
+    plant = (
+        "import sys; from psa_pipeline.cli import checks, run; "
+        "checks.probe = lambda path: {}['missing']; "
+        f"sys.argv = ['psa', 'probe', {str(tone)!r}]; run()"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    completed = subprocess.run([sys.executable, "-c", plant], capture_output=True, text=True, env=env, timeout=60)
+    assert completed.returncode == 70 and completed.stdout == ""
+    assert completed.stderr.startswith("psa: internal error (KeyError: 'missing'); a crash report was written to ")
+    assert "Traceback" not in completed.stderr and len(completed.stderr.splitlines()) == 1
+    (report,) = (tmp_path / "state" / "psa" / "crashes").glob("*.txt")
+    assert "KeyError: 'missing'" in report.read_text()
 
 
 def test_the_crash_report_goes_to_the_temporary_folder_when_the_state_folder_is_unwritable(

@@ -38,8 +38,8 @@ def test_paths_that_leave_the_project_are_refused(project: Callable[[str], Path]
     assert any(":13:15: error: 'media/link.wav' is a symlink leading out of the project folder" in m for m in found)
 
 
-def test_the_broken_paths_sample_names_each_unsafe_or_missing_file() -> None:
-    manifest = Path("tests/broken/unsafe-paths/psa.yaml")
+def test_the_broken_paths_sample_names_each_unsafe_or_missing_file(broken_sample: Callable[[str], Path]) -> None:
+    manifest = broken_sample("unsafe-paths")
     result = run_psa("validate", manifest)
     assert result.code == 1
     for expected in (
@@ -102,8 +102,8 @@ def test_a_psa_longer_than_its_slot_is_reported(project: Callable[[str], Path]) 
 
 
 @pytest.mark.media
-def test_cross_field_rules_are_each_reported_at_their_line() -> None:
-    manifest = Path("tests/broken/cross-field/psa.yaml")
+def test_cross_field_rules_are_each_reported_at_their_line(broken_sample: Callable[[str], Path]) -> None:
+    manifest = broken_sample("cross-field")
     result = run_psa("validate", manifest)
     assert result.code == 1
     for expected in (

@@ -12,8 +12,8 @@ from psa_pipeline.validation.validate import validate_file
 
 
 @pytest.mark.media
-def test_the_broken_subtitles_sample_reports_each_cue_at_its_srt_line() -> None:
-    manifest = Path("tests/broken/bad-subtitles/psa.yaml")
+def test_the_broken_subtitles_sample_reports_each_cue_at_its_srt_line(broken_sample: Callable[[str], Path]) -> None:
+    manifest = broken_sample("bad-subtitles")
     srt = manifest.parent / "subtitles" / "ind.srt"
     result = run_psa("validate", manifest)
     assert result.code == 1
