@@ -21,6 +21,18 @@ from helpers import ROOT, write_wav
 pytest_plugins = ["s3fixtures"]
 
 NO_TOOL = "/nonexistent/mark-the-test-with-pytest.mark.media"
+# Fixtures that start the moto S3 server: a test using them is a media test too.
+S3_FIXTURES = frozenset({"s3_server", "s3_bucket", "fault_proxy"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("media") is None and S3_FIXTURES & set(getattr(item, "fixturenames", ()))
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"these tests start the S3 server but are not marked media: {', '.join(unmarked)}")
 
 
 @pytest.fixture(autouse=True)

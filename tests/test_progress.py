@@ -49,8 +49,10 @@ def test_byte_progress_in_a_log_is_one_summary_line() -> None:
 def test_quiet_shows_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     set_verbosity(Verbosity.QUIET)
     console, out = log_console()
-    with Progress(console) as progress, progress.task("x", 1.0) as task:
+    with Progress(console) as progress:
+        task = progress.start("x", 1.0)
         task.update(1.0)
+        task.finish()
         progress.note("information")
     assert out.getvalue() == ""
 
@@ -61,8 +63,9 @@ def test_a_terminal_gets_bars_that_vanish_and_notes_that_stay() -> None:
     with Progress(console, overall="all PSAs") as progress:
         progress.expect(1)
         assert progress.mode == "bars"
-        with progress.task("spot-lapor: web/small", 4.0) as task:
-            task.update(2.0)
+        task = progress.start("spot-lapor: web/small", 4.0)
+        task.update(2.0)
+        task.finish()
         progress.item_done()
         progress.note("[red]FAIL[/red] other: [not markup]")
     text = out.getvalue()

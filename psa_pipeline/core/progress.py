@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import IntEnum
 from typing import Literal
 
@@ -148,15 +146,6 @@ class Progress:
         elif self.mode == "lines" and self.unit == "seconds":
             self._line(f"start  {label}")
         return task
-
-    @contextmanager
-    def task(self, label: str, total: float | None) -> Iterator[Task]:
-        """A task that finishes (with the plain 'done' line) however the block ends."""
-        task = self.start(label, total)
-        try:
-            yield task
-        finally:
-            task.finish()
 
     def note(self, text: str) -> None:
         """A line of information (rich markup allowed); above the bars on a terminal, silent when quiet."""
