@@ -37,5 +37,5 @@ Record.read_if_exists
 # A column of the language table: the BCP 47 tag for caption and stream metadata, kept with its data.
 Language.bcp47
 
-# The list of known themes: being wired into theme validation on another branch (issue 9, rules half).
+# The list of known themes: another engineer is wiring it into theme validation on their branch.
 KNOWN_THEMES

@@ -118,12 +118,13 @@ def init(folder: Path, kind: str) -> None:
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Write to a file (with --records: a folder) [default: print].",
+    help="Write to a file (with --records: a folder) [default: standard output].",
 )
 @click.option("--records", is_flag=True, help="The JSON Schemas of the records psa writes (renditions.json, ...).")
 def schema(output: Path | None, records: bool) -> None:
     """Print the manifest's JSON Schema (for editor autocompletion), or with --records the records'.
 
+    \b
     Point yaml-language-server at it with a first line in psa.yaml:
     # yaml-language-server: $schema=path/to/psa.schema.json
 
