@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 PSA := $(BIN)/psa
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest system-deps browser-deps venv samples schema bench bench-batch clean help
+.PHONY: demo test test-fast lint typecheck pytest system-deps browser-deps venv samples schema bench bench-batch clean help
 
 help:
 	@echo "make demo   - install what is missing, then validate, build, publish and review the sample projects"
-	@echo "make test   - install what is missing, run ruff, mypy and the test suite"
+	@echo "make test   - install what is missing, run ruff, import-linter, vulture, mypy and the test suite"
+	@echo "make test-fast - the tests that need no ffmpeg, Chromium or S3 server (seconds)"
 	@echo "make bench  - benchmark psa build against hand-written ffmpeg, ffmpeg-normalize and moviepy"
 	@echo "make bench-batch - scale check: a batch of 50 small PSAs with 1, 2, N jobs and a local Dask cluster"
 	@echo "make clean  - remove generated media, build outputs and the virtualenv"
@@ -47,13 +48,23 @@ demo: samples
 lint: venv
 	$(BIN)/ruff check psa_pipeline tests tools
 	$(BIN)/ruff format --check psa_pipeline tests tools
+	@# imports point only down the stages (the layers contract in pyproject.toml)
+	$(BIN)/lint-imports
+	@# dead code; names it cannot see used are in vulture_whitelist.py, each with its reason
+	$(BIN)/vulture
 
 typecheck: venv
 	$(BIN)/mypy
 
+# pytest's exit code 5 means "no tests collected": a broken collection or selection, so a failure too.
+run_pytest = $(BIN)/pytest $(1); code=$$?; if [ $$code -eq 5 ]; then echo "pytest: no tests collected" >&2; fi; exit $$code
+
 pytest: samples browser-deps
-	@# exit code 5 means "no tests collected": not a failure of the code, but say so.
-	@$(BIN)/pytest; code=$$?; if [ $$code -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$code
+	@$(call run_pytest,)
+
+# Without ffmpeg, Chromium or the S3 server: the pure layer, in seconds.
+test-fast: venv
+	@$(call run_pytest,-m "not media")
 
 test: lint typecheck pytest
 
@@ -66,6 +77,7 @@ bench-batch: samples
 
 schema: venv
 	$(PSA) schema -o schema/psa.schema.json
+	$(PSA) schema --records -o schema/records
 
 clean:
 	rm -rf build publish bench-out $(VENV) .pytest_cache .mypy_cache .ruff_cache

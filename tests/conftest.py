@@ -1,71 +1,51 @@
-"""Shared helpers: run the real `psa` command, make tiny media with the real ffmpeg."""
+"""Fixtures: a project folder to write manifests into, a tiny full disk, the sample projects with fresh media.
+
+Tests that need ffmpeg, ffprobe, Chromium or the moto S3 server are marked `media`; `pytest -m "not media"`
+runs the rest in seconds. The marker is kept honest: an unmarked test gets PSA_FFMPEG/PSA_FFPROBE pointing at
+binaries that do not exist, so any ffmpeg run it reaches (through psa or `helpers.ffmpeg`) fails loudly.
+"""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers import ROOT, write_wav
 
 # The loopback S3 server, its fault-injecting proxy and AWS environment isolation.
 pytest_plugins = ["s3fixtures"]
 
-ROOT = Path(__file__).resolve().parent.parent
-BROKEN = ROOT / "tests" / "broken"
-SHARED = ROOT.parent / "shared"
+NO_TOOL = "/nonexistent/mark-the-test-with-pytest.mark.media"
+# Fixtures that start the moto S3 server: a test using them is a media test too.
+S3_FIXTURES = frozenset({"s3_server", "s3_bucket", "fault_proxy"})
 
 
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("media") is None and S3_FIXTURES & set(getattr(item, "fixturenames", ()))
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"these tests start the S3 server but are not marked media: {', '.join(unmarked)}")
 
 
-def run_psa(*args: str | Path, cwd: Path | None = None) -> Result:
-    """Run `psa` the way a user does (the console entry point, in a child process)."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "psa_pipeline", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in completed.stderr, completed.stderr
-    return Result(completed.returncode, completed.stdout, completed.stderr)
-
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True, timeout=120)
-
-
-def make_tone(path: Path, seconds: float = 2.0, amplitude: float = 0.1, rate: int = 48000, channels: int = 2) -> Path:
-    """A 997 Hz sine of the given peak amplitude in every channel."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    expr = "|".join([f"{amplitude}*sin(2*PI*997*t)"] * channels)
-    ffmpeg("-f", "lavfi", "-i", f"aevalsrc={expr}:s={rate}:d={seconds}", str(path))
-    return path
-
-
-def make_video(path: Path, seconds: float = 2.0, size: str = "320x240", audio: bool = True) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    inputs = ["-f", "lavfi", "-i", f"testsrc2=s={size}:r=25:d={seconds}"]
-    if audio:
-        inputs += ["-f", "lavfi", "-i", f"sine=f=440:sample_rate=48000:d={seconds}"]
-    ffmpeg(*inputs, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-shortest", str(path))
-    return path
+@pytest.fixture(autouse=True)
+def _tools_only_for_media_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("media") is None:
+        monkeypatch.setenv("PSA_FFMPEG", f"{NO_TOOL}/ffmpeg")
+        monkeypatch.setenv("PSA_FFPROBE", f"{NO_TOOL}/ffprobe")
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Callable[[str], Path]:
     """Write a manifest (dedented) into a fresh project folder that has a shared assets/ folder."""
-    make_tone(tmp_path / "assets" / "jingles" / "intro.wav", seconds=1.0)
+    write_wav(tmp_path / "assets" / "jingles" / "intro.wav", seconds=1.0)
     (tmp_path / "projects" / "p").mkdir(parents=True)
 
     def write(text: str) -> Path:
@@ -76,74 +56,23 @@ def project(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
-VALID_RADIO = """
-schema: 1
-id: spot-lapor
-title: "Lapor!"
-agency: {name: Diskominfo Kaltim, code: DISKOMINFO-KALTIM, province: Kalimantan Timur}
-kind: radio-drama
-themes: [lapor]
-language: ind
-sources:
-  audio: media/spot.wav
-jingles:
-  intro: {file: asset:jingles/intro.wav}
-subtitles:
-  tracks:
-    - lang: ind
-      cues:
-        - {start: 0.2, end: 1.8, text: "Laporkan lewat SMS 1708"}
-channels: [radio]
-slot: 30
-approval: {approved_by: Ahmad, role: Kepala Dinas, date: 2025-02-01}
-"""
+@pytest.fixture
+def broken_sample(tmp_path: Path) -> Callable[[str], Path]:
+    """A copy of tests/broken/NAME with its own shared assets/ (the jingles it names, 2 s each), so the
+    planted mistakes are checked against media made here, not the generated sample assets."""
+    for jingle in ("lapor-intro", "lapor-outro"):
+        write_wav(tmp_path / "assets" / "jingles" / f"{jingle}.wav", seconds=2.0, amplitude=0.2)
 
+    def copy(name: str) -> Path:
+        target = tmp_path / "broken" / name
+        shutil.copytree(ROOT / "tests" / "broken" / name, target)
+        return target / "psa.yaml"
 
-SRT_IND = "1\n00:00:00,300 --> 00:00:01,500\nTolak pungli!\n\n2\n00:00:01,700 --> 00:00:02,800\nLapor ke SMS 1708\n"
-SRT_NIJ = (
-    "1\n00:00:00,300 --> 00:00:01,500\nAyuh tolak pungli!\n\n2\n00:00:01,700 --> 00:00:02,800\nLapor hong SMS 1708\n"
-)
-
-
-def video_project(root: Path, name: str, channels: str, burn_in: str | None = None, **media: Any) -> Path:
-    folder = root / "projects" / name
-    if burn_in is None:
-        chosen = {"social": "nij", "whatsapp": "ind"}
-        burn_in = "{" + ", ".join(f"{c}: {lang}" for c, lang in chosen.items() if c in channels) + "}"
-    (folder / "subtitles").mkdir(parents=True)
-    (folder / "subtitles" / "ind.srt").write_text(SRT_IND)
-    (folder / "subtitles" / "nij.srt").write_text(SRT_NIJ)
-    if not (root / "assets" / "jingles" / "intro.wav").exists():
-        make_tone(root / "assets" / "jingles" / "intro.wav", seconds=1.0, amplitude=0.2)
-    make_video(folder / "media" / "main.mp4", seconds=3.0, **media)
-    (folder / "psa.yaml").write_text(
-        textwrap.dedent(f"""\
-        schema: 1
-        id: {name}
-        title: "Bayar Pajak Jujur"
-        agency: {{name: Bapenda Kalteng, code: BAPENDA-KALTENG, province: Kalimantan Tengah}}
-        kind: video
-        themes: [pajak, pungli]
-        language: ind
-        sources: {{video: media/main.mp4}}
-        jingles:
-          intro: {{file: "asset:jingles/intro.wav"}}
-        subtitles:
-          tracks:
-            - {{lang: ind, file: subtitles/ind.srt}}
-            - {{lang: nij, file: subtitles/nij.srt}}
-          burn_in: {burn_in}
-        end_card: {{text: "Laporkan: www.lapor.go.id | SMS 1708", duration: 1.5}}
-        channels: [{channels}]
-        slot: 30
-        approval: {{approved_by: Ahmad, role: Kepala Bapenda, date: 2025-03-10}}
-        """)
-    )
-    return folder
+    return copy
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Any:
+def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 48 KiB filesystem: real ENOSPC, not a simulation."""
     mount = tmp_path / "disk"
     mount.mkdir()
@@ -154,3 +83,18 @@ def small_disk(tmp_path: Path) -> Any:
         pytest.skip(f"mounting a small tmpfs needs root: {mounted.stderr.decode().strip()}")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture(scope="session")
+def sample_projects(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of projects/ (manifests and subtitles as committed) with its media generated afresh, not
+    whatever `make samples` left in the worktree; returns the folder holding projects/ and assets/."""
+    root = tmp_path_factory.mktemp("samples")
+    for manifest in sorted((ROOT / "projects").glob("*/psa.yaml")):
+        target = root / "projects" / manifest.parent.name
+        shutil.copytree(manifest.parent, target, ignore=shutil.ignore_patterns("media"))
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_samples.py"), "--root", str(root), "-j", "2"],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    return root

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run_psa, video_project
+from helpers import ROOT, TINY, run_psa, video_project
 
-TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
+pytestmark = pytest.mark.media
 
 
 def submissions(root: Path) -> Path:
@@ -159,7 +159,7 @@ def test_the_review_report_opens_cleanly_in_a_real_browser_on_desk_and_phone(tmp
     (radio / "psa.yaml").write_text(
         text.replace("sources: {video: media/main.mp4}", "sources: {audio: media/drama.wav}\naudiogram: true")
     )
-    from conftest import make_tone
+    from helpers import make_tone
 
     make_tone(radio / "media" / "drama.wav", seconds=3.0)
     code, out = batch(tmp_path, folder, "--publish")

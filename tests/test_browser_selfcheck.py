@@ -24,6 +24,8 @@ if not chromium_available():
 
 VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
+pytestmark = pytest.mark.media  # Debian's Chromium
+
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A real, decodable PNG of one colour, so the good page needs no file beside it."""

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SRT_NIJ, ffmpeg, run_psa, video_project
+from helpers import ROOT, SRT_NIJ, TINY, ffmpeg, run_psa, video_project
 
-TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
+pytestmark = pytest.mark.media
 
 
 def ebur128(path: Path) -> tuple[float, float]:

@@ -9,26 +9,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, VALID_RADIO, make_tone, run_psa
+from helpers import ROOT, VALID_RADIO, make_tone, run_psa
 
 BROKEN = Path("tests/broken/schema-mistakes/psa.yaml")
 
 
-def test_all_sample_projects_are_valid() -> None:
-    result = run_psa("validate", "projects/")
+@pytest.mark.media
+def test_all_sample_projects_are_valid(sample_projects: Path) -> None:
+    result = run_psa("validate", "projects/", cwd=sample_projects)
     assert result.code == 0, result.stdout
     manifests = sorted(ROOT.glob("projects/*/psa.yaml"))
     assert len(manifests) >= 4
     assert f"{len(manifests)} of {len(manifests)} manifest(s) valid; 0 error(s), 0 warning(s)" in result.stdout
 
 
-def test_junit_output_has_one_case_per_manifest_and_check() -> None:
-    result = run_psa("validate", "--format", "junit", "projects/", BROKEN)
+@pytest.mark.media
+def test_junit_output_has_one_case_per_manifest_and_check(sample_projects: Path) -> None:
+    result = run_psa("validate", "--format", "junit", "projects/", ROOT / BROKEN, cwd=sample_projects)
     assert result.code == 1
     root = ET.fromstring(result.stdout.split("\n", 1)[1])
     suites = root.findall("testsuite")
     assert len(suites) == len(list(ROOT.glob("projects/*/psa.yaml"))) + 1
-    broken = next(s for s in suites if s.get("name") == str(BROKEN))
+    broken = next(s for s in suites if s.get("name") == str(ROOT / BROKEN))
     assert [c.get("name") for c in broken.findall("testcase")] == ["schema"]
     failure = broken.find("testcase/failure")
     assert failure is not None and "did you mean 'title'" in (failure.text or "")
@@ -71,6 +73,7 @@ def test_help_teaches_the_commands() -> None:
     assert result.code == 0 and "psa validate --format junit -o report.xml projects/" in result.stdout
 
 
+@pytest.mark.media
 def test_init_scaffolds_a_project_that_only_lacks_its_media(tmp_path: Path) -> None:
     folder = tmp_path / "projects" / "Dinas Baru"
     (tmp_path / "assets" / "jingles").mkdir(parents=True)
@@ -98,6 +101,7 @@ def test_the_committed_schema_matches_the_code() -> None:
     )
 
 
+@pytest.mark.media
 def test_probe_reports_the_loudness_of_a_tone_of_known_level(tmp_path: Path) -> None:
     # A 997 Hz sine at -20 dBFS peak in both channels measures -20.0 LUFS (ITU-R BS.1770).
     tone = make_tone(tmp_path / "tone.wav", seconds=5.0, amplitude=0.1)
@@ -109,6 +113,7 @@ def test_probe_reports_the_loudness_of_a_tone_of_known_level(tmp_path: Path) -> 
     assert data["streams"][0]["sample_rate"] == 48000
 
 
+@pytest.mark.media
 def test_probe_agrees_with_ffmpeg_loudnorm_measurement(tmp_path: Path) -> None:
     import subprocess
 
@@ -122,12 +127,14 @@ def test_probe_agrees_with_ffmpeg_loudnorm_measurement(tmp_path: Path) -> None:
     assert data["loudness"]["integrated_lufs"] == pytest.approx(float(loudnorm["input_i"]), abs=0.1)
 
 
+@pytest.mark.media
 def test_probe_of_silence_says_so(tmp_path: Path) -> None:
     silence = make_tone(tmp_path / "silence.wav", amplitude=0.0)
     result = run_psa("probe", silence)
     assert result.code == 0 and "-inf (silence)" in result.stdout
 
 
+@pytest.mark.media
 def test_probe_of_a_broken_file_is_one_clear_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"\x00" * 1000)
@@ -135,6 +142,7 @@ def test_probe_of_a_broken_file_is_one_clear_line(tmp_path: Path) -> None:
     assert result.code == 1 and result.stderr.startswith("psa: error: ") and len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.media
 def test_validate_valid_manifest_exit_0(project: Callable[[str], Path]) -> None:
     manifest = project(VALID_RADIO)
     make_tone(manifest.parent / "media" / "spot.wav")

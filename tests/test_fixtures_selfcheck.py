@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutE
 from faultproxy import FaultProxy
 from s3fixtures import S3Server, make_bucket, unique_bucket_name
 
-pytestmark = pytest.mark.usefixtures("aws_env")
+pytestmark = [pytest.mark.media, pytest.mark.usefixtures("aws_env")]
 
 ONE_MB = os.urandom(1024 * 1024)
 # botocore's "max_attempts" counts *retries* (max_attempts=1 means two attempts); total_max_attempts counts tries.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import VALID_RADIO, make_tone, run_psa
+import pytest
+from helpers import VALID_RADIO, make_tone, run_psa
 
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.yamlsrc import MAX_BYTES
@@ -116,6 +117,7 @@ def test_the_broken_schema_sample_names_every_planted_mistake() -> None:
         assert expected in result.stdout, result.stdout
 
 
+@pytest.mark.media
 def test_a_wav_with_a_known_sample_rate_probes(tmp_path: Path) -> None:
     tone = make_tone(tmp_path / "t.wav", rate=44100, channels=1)
     result = run_psa("probe", tone, "--no-loudness")

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_psa, video_project
+from helpers import TINY, run_psa, video_project
 
-TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
+pytestmark = pytest.mark.media
 
 
 @pytest.fixture

@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run_psa, video_project
 from faultproxy import FaultProxy
+from helpers import ROOT, TINY, run_psa, video_project
 from s3fixtures import S3Server
 
 from psa_pipeline.channels.config import ChannelConfig, load_config
 from psa_pipeline.publish.destinations import S3Backend, S3Destination
 from psa_pipeline.publish.publish import publish_psa
 
-TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
+pytestmark = pytest.mark.media
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import VALID_RADIO, make_tone, make_video, run_psa
+import pytest
+from helpers import VALID_RADIO, make_tone, make_video, run_psa
 
 from psa_pipeline.validation.validate import validate_file
 
@@ -15,6 +16,7 @@ def problems_of(manifest: Path) -> list[str]:
     return [str(p) for p in validate_file(manifest).problems]
 
 
+@pytest.mark.media
 def test_a_complete_radio_spot_is_valid(project: Callable[[str], Path]) -> None:
     manifest = project(VALID_RADIO)
     make_tone(manifest.parent / "media" / "spot.wav", seconds=2.0)
@@ -23,6 +25,7 @@ def test_a_complete_radio_spot_is_valid(project: Callable[[str], Path]) -> None:
     assert report.checks == ["schema", "rules", "assets", "subtitles:ind", "duration"]
 
 
+@pytest.mark.media
 def test_paths_that_leave_the_project_are_refused(project: Callable[[str], Path], tmp_path: Path) -> None:
     outside = make_tone(tmp_path / "elsewhere" / "secret.wav")
     manifest = project(VALID_RADIO.replace("audio: media/spot.wav", "multitrack:\n    voices:\n"
@@ -35,8 +38,8 @@ def test_paths_that_leave_the_project_are_refused(project: Callable[[str], Path]
     assert any(":13:15: error: 'media/link.wav' is a symlink leading out of the project folder" in m for m in found)
 
 
-def test_the_broken_paths_sample_names_each_unsafe_or_missing_file() -> None:
-    manifest = Path("tests/broken/unsafe-paths/psa.yaml")
+def test_the_broken_paths_sample_names_each_unsafe_or_missing_file(broken_sample: Callable[[str], Path]) -> None:
+    manifest = broken_sample("unsafe-paths")
     result = run_psa("validate", manifest)
     assert result.code == 1
     for expected in (
@@ -49,6 +52,7 @@ def test_the_broken_paths_sample_names_each_unsafe_or_missing_file() -> None:
         assert expected in result.stdout, result.stdout
 
 
+@pytest.mark.media
 def test_a_truncated_audio_file_is_reported_as_damaged(project: Callable[[str], Path]) -> None:
     manifest = project(VALID_RADIO)
     spot = make_tone(manifest.parent / "media" / "spot.wav", seconds=3.0)
@@ -57,6 +61,7 @@ def test_a_truncated_audio_file_is_reported_as_damaged(project: Callable[[str], 
     assert any(":9:10: error: 'media/spot.wav': file is damaged or truncated" in m for m in found), found
 
 
+@pytest.mark.media
 def test_a_file_that_is_not_media_is_reported(project: Callable[[str], Path]) -> None:
     manifest = project(VALID_RADIO)
     (manifest.parent / "media").mkdir()
@@ -65,6 +70,7 @@ def test_a_file_that_is_not_media_is_reported(project: Callable[[str], Path]) ->
     assert any("'media/spot.wav': cannot be read as media" in m for m in found), found
 
 
+@pytest.mark.media
 def test_a_video_psa_needs_a_video_with_sound(project: Callable[[str], Path]) -> None:
     text = (
         VALID_RADIO.replace("kind: radio-drama", "kind: video")
@@ -77,6 +83,7 @@ def test_a_video_psa_needs_a_video_with_sound(project: Callable[[str], Path]) ->
     assert any(":9:10: error: 'media/main.mp4' has no audio stream" in m for m in found), found
 
 
+@pytest.mark.media
 def test_an_audio_file_given_as_the_video_source_is_reported(project: Callable[[str], Path]) -> None:
     text = VALID_RADIO.replace("kind: radio-drama", "kind: video").replace(
         "audio: media/spot.wav", "video: media/a.wav"
@@ -86,6 +93,7 @@ def test_an_audio_file_given_as_the_video_source_is_reported(project: Callable[[
     assert any("'media/a.wav' has no video stream" in m for m in problems_of(manifest))
 
 
+@pytest.mark.media
 def test_a_psa_longer_than_its_slot_is_reported(project: Callable[[str], Path]) -> None:
     manifest = project(VALID_RADIO.replace("slot: 30", "slot: 2.5"))
     make_tone(manifest.parent / "media" / "spot.wav", seconds=2.0)
@@ -93,8 +101,9 @@ def test_a_psa_longer_than_its_slot_is_reported(project: Callable[[str], Path]) 
     assert any(":18:7: error: the PSA runs 3.00 s (jingles 1.00 s, content 2.00 s" in m for m in found), found
 
 
-def test_cross_field_rules_are_each_reported_at_their_line() -> None:
-    manifest = Path("tests/broken/cross-field/psa.yaml")
+@pytest.mark.media
+def test_cross_field_rules_are_each_reported_at_their_line(broken_sample: Callable[[str], Path]) -> None:
+    manifest = broken_sample("cross-field")
     result = run_psa("validate", manifest)
     assert result.code == 1
     for expected in (

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import VALID_RADIO, make_tone, run_psa
+import pytest
+from helpers import VALID_RADIO, make_tone, run_psa
 
 from psa_pipeline.validation.validate import validate_file
 
 
-def test_the_broken_subtitles_sample_reports_each_cue_at_its_srt_line() -> None:
-    manifest = Path("tests/broken/bad-subtitles/psa.yaml")
+@pytest.mark.media
+def test_the_broken_subtitles_sample_reports_each_cue_at_its_srt_line(broken_sample: Callable[[str], Path]) -> None:
+    manifest = broken_sample("bad-subtitles")
     srt = manifest.parent / "subtitles" / "ind.srt"
     result = run_psa("validate", manifest)
     assert result.code == 1
@@ -27,6 +29,7 @@ def test_the_broken_subtitles_sample_reports_each_cue_at_its_srt_line() -> None:
         assert expected in result.stdout, result.stdout
 
 
+@pytest.mark.media
 def test_warnings_pass_unless_strict(project: Callable[[str], Path]) -> None:
     manifest = project(VALID_RADIO.replace('text: "Laporkan lewat SMS 1708"', 'text: "' + "a" * 45 + '"'))
     make_tone(manifest.parent / "media" / "spot.wav")
@@ -35,6 +38,7 @@ def test_warnings_pass_unless_strict(project: Callable[[str], Path]) -> None:
     assert strict.code == 1 and "has a line of 45 characters" in strict.stdout
 
 
+@pytest.mark.media
 def test_a_project_can_relax_the_thresholds(project: Callable[[str], Path]) -> None:
     text = VALID_RADIO.replace('text: "Laporkan lewat SMS 1708"', 'text: "' + "a" * 45 + '"')
     manifest = project(
@@ -44,6 +48,7 @@ def test_a_project_can_relax_the_thresholds(project: Callable[[str], Path]) -> N
     assert validate_file(manifest).problems == []
 
 
+@pytest.mark.media
 def test_a_webvtt_file_is_checked_like_srt(project: Callable[[str], Path]) -> None:
     text = VALID_RADIO.replace(
         '      cues:\n        - {start: 0.2, end: 1.8, text: "Laporkan lewat SMS 1708"}',
@@ -58,6 +63,7 @@ def test_a_webvtt_file_is_checked_like_srt(project: Callable[[str], Path]) -> No
     assert found == [f"{vtt}:6: error: cue 2 (00:01.000) overlaps cue 1 (which ends at 00:01.800)"]
 
 
+@pytest.mark.media
 def test_a_subtitle_file_in_another_format_is_refused(project: Callable[[str], Path]) -> None:
     text = VALID_RADIO.replace(
         '      cues:\n        - {start: 0.2, end: 1.8, text: "Laporkan lewat SMS 1708"}',

@@ -28,6 +28,7 @@ from psa_pipeline.build.one_psa import RECORD, build_psa
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.problems import ManifestReport, PsaError
+from psa_pipeline.core.progress import environment
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.media.inputs import Fingerprints
@@ -65,6 +66,12 @@ def publish_task(manifest: str, channels_file: str | None, build_root: str) -> d
 # ---- executors ------------------------------------------------------------------------------------------------
 
 
+def _in_environment(env: dict[str, str], fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run a task with the caller's verbosity: a Dask worker on another machine has its own environment."""
+    os.environ.update(env)
+    return fn(*args)
+
+
 Task = tuple[str, Callable[..., dict[str, Any]], tuple[Any, ...]]  # (key, function, arguments)
 
 
@@ -84,7 +91,7 @@ class LocalRunner:
             pool = ProcessPoolExecutor(max_workers=min(self.jobs, max(1, len(pending))), mp_context=context)
             try:
                 futures: dict[Future[dict[str, Any]], Task] = {
-                    pool.submit(fn, *args): (key, fn, args) for key, fn, args in pending
+                    pool.submit(_in_environment, environment(), fn, *args): (key, fn, args) for key, fn, args in pending
                 }
                 for future in as_completed(futures):
                     key = futures[future][0]
@@ -126,7 +133,10 @@ class DaskRunner:
 
         # A fresh task key per run: the scheduler must not hand back a result kept from an earlier batch.
         futures = {
-            self.client.submit(fn, *args, key=f"psa-{key}-{time.time_ns()}", pure=False): key for key, fn, args in tasks
+            self.client.submit(
+                _in_environment, environment(), fn, *args, key=f"psa-{key}-{time.time_ns()}", pure=False
+            ): key
+            for key, fn, args in tasks
         }
         for future in dask_completed(futures):
             key = futures[future]

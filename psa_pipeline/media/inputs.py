@@ -6,14 +6,13 @@ Like DVC's state database: the hash is the truth, the stat triple only saves re-
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
-from functools import cache
 from pathlib import Path
 
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.media.probe import MediaInfo, Stream, probe
+from psa_pipeline.media.runner import tool_version
 
 
 class Fingerprints:
@@ -71,11 +70,6 @@ class Fingerprints:
             self.dirty = False
 
 
-@cache
 def ffmpeg_version() -> str:
     """First line of `ffmpeg -version`: part of every cache key, since encoders change between versions."""
-    try:
-        result = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, timeout=30, check=False)
-    except FileNotFoundError:
-        return "ffmpeg-missing"
-    return result.stdout.splitlines()[0] if result.stdout else "unknown"
+    return tool_version("ffmpeg")

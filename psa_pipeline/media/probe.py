@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import subprocess
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from psa_pipeline.core.problems import MediaError
+from psa_pipeline.media.runner import ToolTimeout, capture
 
 PROBE_TIMEOUT = 60
 # Measuring decodes the whole file; a PSA is minutes at most.
@@ -99,10 +99,8 @@ def probe(path: Path) -> MediaInfo:
         "-show_format", "-show_streams", "--", str(path),
     ]  # fmt: skip
     try:
-        result = subprocess.run(command, capture_output=True, timeout=PROBE_TIMEOUT, check=False)
-    except FileNotFoundError:
-        raise MediaError("ffprobe is not installed (run `make demo` or install the ffmpeg package)") from None
-    except subprocess.TimeoutExpired:
+        result = capture(command, timeout=PROBE_TIMEOUT)
+    except ToolTimeout:
         raise MediaError(f"{path}: ffprobe took more than {PROBE_TIMEOUT} s; the file looks damaged") from None
     detail = _first_line(result.stderr)
     damage = _damage(result.stderr)
@@ -131,12 +129,10 @@ def measure_loudness(path: Path, stream: int = 0) -> Loudness:
         "-filter:a", "ebur128=peak=true", "-f", "null", "-",
     ]  # fmt: skip
     try:
-        result = subprocess.run(command, capture_output=True, timeout=LOUDNESS_TIMEOUT, check=False)
-    except FileNotFoundError:
-        raise MediaError("ffmpeg is not installed (run `make demo` or install the ffmpeg package)") from None
-    except subprocess.TimeoutExpired:
+        result = capture(command, timeout=LOUDNESS_TIMEOUT)
+    except ToolTimeout:
         raise MediaError(f"{path}: loudness measurement took more than {LOUDNESS_TIMEOUT} s") from None
-    text = result.stderr.decode("utf-8", "replace")
+    text = result.stderr
     if result.returncode != 0:
         raise MediaError(f"{path}: cannot measure loudness ({_last_error(text)})")
     return parse_ebur128_summary(text, path)
@@ -202,16 +198,16 @@ def _float(text: Any) -> float | None:
         return None
 
 
-def _first_line(stderr: bytes) -> str:
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+def _first_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     return lines[0][:300] if lines else ""
 
 
 _DAMAGE = re.compile(r"corrupt|truncat|invalid data|error|incomplete|partial file", re.IGNORECASE)
 
 
-def _damage(stderr: bytes) -> str:
-    for line in stderr.decode("utf-8", "replace").splitlines():
+def _damage(stderr: str) -> str:
+    for line in stderr.splitlines():
         if _DAMAGE.search(line):
             return line.strip()[:300]
     return ""

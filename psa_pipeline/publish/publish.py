@@ -9,23 +9,19 @@ catalogue `index.json`. A file already published with different content is refus
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import mimetypes
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.problems import PsaError
+from psa_pipeline.core.progress import Progress
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.publish.destinations import Backend, PublishError, backend
@@ -279,31 +275,22 @@ def publish_all(
     build_root: Path,
     replace: bool,
     dry_run: bool,
-    console: Console,
+    progress: Progress | None = None,
 ) -> list[PublishResult]:
     """Publish PSAs one after another (uploads are bound by the link, not the cores), with byte progress."""
+    progress = progress or Progress(unit="bytes")
     results = []
-    if console.is_terminal:
-        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-        with Progress(*columns, console=console, transient=True) as progress:
-            for manifest in manifests:
-                task = progress.add_task(manifest.parent.name, total=_publish_size(manifest, build_root))
-                advance = functools.partial(progress.advance, task)
-                results.append(publish_psa(manifest, config, build_root, replace, dry_run, advance))
-                progress.remove_task(task)
-        return results
-    for manifest in manifests:
-        started = time.perf_counter()
-        result = publish_psa(manifest, config, build_root, replace, dry_run)
-        sent = sum(f.size for f in result.files if f.action == "uploaded")
-        seconds = time.perf_counter() - started
-        console.print(
-            f"{result.status:>10}  {result.psa_id or manifest}  {sent / 1e6:.1f} MB in {seconds:.1f} s"
-            f" ({sent / 1e6 / max(seconds, 1e-3):.1f} MB/s)",
-            highlight=False,
-            soft_wrap=True,
-        )
-        results.append(result)
+    with progress:
+        for manifest in manifests:
+            task = progress.start(manifest.parent.name, _publish_size(manifest, build_root))
+            result = publish_psa(manifest, config, build_root, replace, dry_run, task.advance)
+            sent = sum(f.size for f in result.files if f.action == "uploaded")
+            seconds = task.seconds
+            task.finish(
+                f"{result.status:>10}  {result.psa_id or manifest}  {sent / 1e6:.1f} MB in {seconds:.1f} s"
+                f" ({sent / 1e6 / max(seconds, 1e-3):.1f} MB/s)"
+            )
+            results.append(result)
     return results
 
 

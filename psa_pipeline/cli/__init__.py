@@ -1,0 +1,65 @@
+"""The `psa` command line: one thin module per stage (checks, build, publish, batch) and the top-level handler.
+
+The entry point is `run`: user mistakes become one clear line and an exit code, never a traceback;
+an unexpected exception (a bug in psa) becomes one line naming a crash report and exit code 70.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from psa_pipeline.cli.crash import EXIT_INTERNAL, REPORT_TO, write_report
+from psa_pipeline.cli.main import main
+from psa_pipeline.core.problems import PsaError
+
+__all__ = ["invoke", "main", "run"]
+
+
+def invoke(args: Sequence[str] | None = None) -> int:
+    """Run the `psa` command with `args` (default: the process's arguments) and return its exit code."""
+    argv = list(sys.argv[1:] if args is None else args)
+    try:
+        main(args=argv, prog_name="psa", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:  # the commands end with sys.exit(code)
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except PsaError as exc:
+        click.echo(f"psa: error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except OSError as exc:
+        click.echo(f"psa: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        return 1
+    except Exception as exc:
+        try:
+            where = f"a crash report was written to {write_report(exc, ['psa', *argv])}"
+        except OSError:
+            where = "no crash report could be written"
+        click.echo(
+            f"psa: internal error ({type(exc).__name__}: {_short(exc)}); {where}; please send it to {REPORT_TO}",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return 0
+
+
+def run() -> None:
+    """Console entry point (`psa`, `python -m psa_pipeline`)."""
+    sys.exit(invoke())
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text[:200] + ("..." if len(text) > 200 else "")

@@ -1,0 +1,42 @@
+"""The `psa` command group: global options, and every stage's commands added to it."""
+
+from __future__ import annotations
+
+import click
+
+from psa_pipeline import __version__
+from psa_pipeline.cli.batch import batch
+from psa_pipeline.cli.build import build
+from psa_pipeline.cli.checks import init, probe_command, schema, validate
+from psa_pipeline.cli.publish import publish, verify
+from psa_pipeline.core.progress import Verbosity, set_verbosity
+
+EPILOG = (
+    "Docs and manifest reference: README.md. "
+    "Exit codes: 0 ok, 1 problems found, 2 usage error, 70 internal error (a crash report is written)."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
+@click.version_option(__version__, prog_name="psa")
+@click.option("-v", "--verbose", is_flag=True, help="Print every ffmpeg/ffprobe command line (stderr) as it runs.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or information: only results and errors.")
+def main(verbose: bool, quiet: bool) -> None:
+    """psa-pipeline: check, render and publish anti-corruption PSAs (Iklan Layanan Masyarakat).
+
+    \b
+    Typical use:
+      psa init projects/my-psa --kind video     start a new PSA
+      psa validate projects/                    check every manifest and its media
+      psa probe media/spot.wav                  streams and loudness of one file
+    """
+    if verbose and quiet:
+        raise click.UsageError("--verbose and --quiet contradict each other: choose one")
+    # In the environment, so worker processes (and, through the batch tasks, Dask workers) follow it;
+    # without a flag, PSA_VERBOSE=1 / PSA_QUIET=1 set by the user stay in force.
+    if verbose or quiet:
+        set_verbosity(Verbosity.VERBOSE if verbose else Verbosity.QUIET)
+
+
+for command in (validate, build, publish, verify, batch, probe_command, init, schema):
+    main.add_command(command)

@@ -1,0 +1,102 @@
+"""`psa publish` and `psa verify`: the two ends of a published rendition."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from psa_pipeline.channels.config import load_config
+from psa_pipeline.cli.common import channels_option, console
+from psa_pipeline.core.hashing import sha256_file
+from psa_pipeline.core.progress import Progress
+from psa_pipeline.publish.publish import publish_all
+from psa_pipeline.publish.verify import find, load_catalogs
+from psa_pipeline.validation.validate import find_manifests
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@channels_option
+@click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Where `psa build` put the renditions.")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Show what would be uploaded where; write nothing.")
+@click.option("--replace", is_flag=True, help="Publish a new version over files published with other content.")
+def publish(
+    paths: tuple[Path, ...], channels_file: Path | None, build_root: Path, dry_run: bool, replace: bool
+) -> None:
+    """Publish built, approved PSAs to their channels' destinations.
+
+    Each file is uploaded (S3-compatible storage via boto3, or a folder), read
+    back and compared with the SHA-256 in renditions.json; only when all files
+    of a PSA are verified are its publication.json and then the channel's
+    catalogue (index.json) written. Files already published with the same
+    content are skipped, so an interrupted run resumes; different content is
+    refused unless --replace. PSAs without an approval block are refused.
+    S3 credentials come only from the AWS environment, profile or instance role.
+
+    \b
+    Examples:
+      psa publish --dry-run projects/
+      psa publish --channels channels.yaml projects/
+    """
+    manifests = list(find_manifests(paths))
+    if not manifests:
+        raise click.UsageError("no psa.yaml found in the given paths")
+    config = load_config(channels_file)
+    results = publish_all(manifests, config, build_root, replace, dry_run, Progress(unit="bytes"))
+    out = console()
+    table = Table(title="psa publish" + (" (dry run: nothing written)" if dry_run else ""))
+    for column in ("PSA", "status", "uploaded", "skipped", "refused", "failed"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        counts = {
+            a: sum(1 for f in result.files if f.action == a) for a in ("uploaded", "skipped", "refused", "failed")
+        }
+        if dry_run:
+            counts["uploaded"] = sum(1 for f in result.files if f.action.startswith("would"))
+        table.add_row(result.psa_id or str(result.manifest), result.status, *(str(counts[a]) for a in counts))
+    out.print(table)
+    for result in results:
+        if result.error:
+            line = f"[red]{result.status}[/red] {escape(result.psa_id or str(result.manifest))}: {escape(result.error)}"
+            out.print(line, soft_wrap=True)
+    if dry_run:
+        for result in results:
+            for f in result.files:
+                out.print(f"{f.action:>13}  {escape(str(f.local))} -> {escape(f.url)}", highlight=False, soft_wrap=True)
+    sys.exit(0 if all(r.status in ("published", "up to date", "dry run") for r in results) else 1)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--catalog", required=True, help="Catalogue: a path (index.json or a folder), an https URL, or s3://bucket/key."
+)
+@click.option("--endpoint-url", help="S3 endpoint for an s3:// catalogue (MinIO, Ceph).")
+def verify(files: tuple[Path, ...], catalog: str, endpoint_url: str | None) -> None:
+    """Say whether FILES are official PSA renditions (check before sharing).
+
+    Hashes each file and looks it up in the published catalogue. Exit 0 when
+    every file is official, 1 when any is not.
+
+    \b
+    Example:
+      psa verify video-dari-whatsapp.mp4 --catalog publish/
+    """
+    catalogs = load_catalogs(catalog, endpoint_url)
+    all_official = True
+    for file in files:
+        matches = find(sha256_file(file), catalogs)
+        if matches:
+            m = matches[0]
+            click.echo(
+                f"{file}: official PSA: {m.title}, {m.agency}, published {m.published_at[:10]}, channel {m.channel}"
+            )
+        else:
+            all_official = False
+            click.echo(f"{file}: NOT an official rendition (no published file has this content)")
+    sys.exit(0 if all_official else 1)

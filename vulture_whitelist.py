@@ -1,0 +1,47 @@
+"""Names vulture (dead-code check in `make test`) cannot see used; each says who uses it.
+
+Run `.venv/bin/vulture` to check; add a name here only with the reason it is not dead.
+"""
+
+from psa_pipeline.channels.config import ChannelProfile, _Strict
+from psa_pipeline.cli.batch import batch_run
+from psa_pipeline.core.status import Status
+from psa_pipeline.manifest.languages import Language
+from psa_pipeline.manifest.model import KNOWN_THEMES, Approval, Manifest, Strict
+from psa_pipeline.records.base import Record
+
+# pydantic reads these class attributes and fields: configuration, and the data users write in YAML.
+_Strict.model_config
+Strict.model_config
+Record.model_config
+ChannelProfile.description
+Approval.approved_by
+Approval.role
+Manifest.schema_version
+Manifest.themes
+
+# click registers the command through its decorator (`psa batch run`).
+batch_run
+
+# pysubs2 reads an event's style when it writes the ASS file (media/captions.py).
+_.style  # noqa: F821
+
+# The one status vocabulary (core/status.py): stages and the report look members up by value.
+Status.SKIPPED
+Status.REFUSED
+Status.FAILED
+
+# Record API for the records the stages are moving to (renditions, publication, journal).
+Record.read_if_exists
+
+# A column of the language table: the BCP 47 tag for caption and stream metadata, kept with its data.
+Language.bcp47
+
+# The list of known themes: another engineer is wiring it into theme validation on their branch.
+KNOWN_THEMES
+
+# Fields of renditions.json that people and other tools read (the file is the build's public record).
+from psa_pipeline.records.renditions import Captions, RenditionEntry  # noqa: E402
+
+Captions.burned_in
+RenditionEntry.limiter_db
