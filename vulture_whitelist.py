@@ -9,6 +9,7 @@ from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.languages import Language
 from psa_pipeline.manifest.model import KNOWN_THEMES, Approval, Manifest, Strict
 from psa_pipeline.records.base import Record
+from psa_pipeline.records.renditions import Captions, RenditionEntry
 
 # pydantic reads these class attributes and fields: configuration, and the data users write in YAML.
 _Strict.model_config
@@ -41,7 +42,6 @@ Language.bcp47
 KNOWN_THEMES
 
 # Fields of renditions.json that people and other tools read (the file is the build's public record).
-from psa_pipeline.records.renditions import Captions, RenditionEntry  # noqa: E402
 
 Captions.burned_in
 RenditionEntry.limiter_db
