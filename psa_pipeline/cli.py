@@ -19,11 +19,13 @@ from psa_pipeline.channels.config import load_config
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.problems import PsaError
+from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.model import json_schema
 from psa_pipeline.manifest.scaffold import init_project
 from psa_pipeline.media.probe import measure_loudness, probe
-from psa_pipeline.publish.publish import publish_all
+from psa_pipeline.publish.publish import describe, publish_all
 from psa_pipeline.publish.verify import find, load_catalogs
+from psa_pipeline.records.journal import StepOutcome
 from psa_pipeline.validation.formats import FORMATS, render
 from psa_pipeline.validation.validate import Context, find_manifests, validate_all
 
@@ -74,26 +76,37 @@ def main() -> None:
     help="human (coloured on a terminal), json, junit (JUnit XML for CI), github (::error annotations).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 if any).")
+@channels_option
 @assets_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
-def validate(paths: tuple[Path, ...], fmt: str, strict: bool, assets_dir: Path | None, output: Path | None) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    channels_file: Path | None,
+    assets_dir: Path | None,
+    output: Path | None,
+) -> None:
     """Check manifests and every file they name.
 
     PATHS are psa.yaml files or folders; a folder means every psa.yaml below it.
     Checks: YAML syntax and duplicate keys, the schema (unknown keys get a "did you
     mean"), cross-field rules, that every asset exists inside the project and probes
     as the right kind of media, subtitle readability per language, and that the PSA
-    fits its broadcast slot. Every problem is printed as FILE:LINE:COL: message.
+    fits its broadcast slot and every channel's limits (the channels of --channels,
+    as build uses them). Every problem is printed as FILE:LINE:COL: message.
 
     \b
     Examples:
       psa validate projects/
       psa validate --format junit -o report.xml projects/
       psa validate --format github projects/my-psa/psa.yaml
+      psa validate --channels channels.yaml projects/
     """
     if not list(find_manifests(paths)):
         raise click.UsageError(f"no {', '.join(str(p) for p in paths)}: no psa.yaml found")
-    reports = validate_all(paths, Context(assets_dir=assets_dir))
+    config = load_config(channels_file)
+    reports = validate_all(paths, Context(assets_dir=assets_dir, config=config, channels_file=channels_file))
     if output is not None:
         with atomic_text(output) as handle:
             render(reports, fmt, strict, Console(file=handle, width=200, no_color=True, highlight=False))
@@ -142,16 +155,16 @@ def build(
     results = build_all(list(paths), config, build_root, jobs, force, assets_dir, _console(stderr=True))
     for result in results:
         name = result.psa_id or str(result.manifest)
-        if result.status == "failed":
+        if result.status == Status.FAILED:
             console.print(f"[red]FAIL[/red] {escape(name)}: {escape(result.error or '')}", soft_wrap=True)
-        elif result.status == "cached":
+        elif result.status == Status.CACHED:
             console.print(f"[green]ok[/green]   {escape(name)}: up to date ({len(result.reused)} renditions)")
         else:
             console.print(
                 f"[green]ok[/green]   {escape(name)}: built {len(result.rendered)}, reused {len(result.reused)}"
                 f" -> {escape(str(build_root / name))}"
             )
-    failed = [r for r in results if r.status == "failed"]
+    failed = [r for r in results if r.status == Status.FAILED]
     console.print(f"{len(results) - len(failed)} of {len(results)} PSA(s) built")
     sys.exit(1 if failed else 0)
 
@@ -196,19 +209,19 @@ def publish(
         }
         if dry_run:
             counts["uploaded"] = sum(1 for f in result.files if f.action.startswith("would"))
-        table.add_row(result.psa_id or str(result.manifest), result.status, *(str(counts[a]) for a in counts))
+        table.add_row(result.psa_id or str(result.manifest), describe(result), *(str(counts[a]) for a in counts))
     console.print(table)
     for result in results:
         if result.error:
-            line = f"[red]{result.status}[/red] {escape(result.psa_id or str(result.manifest))}: {escape(result.error)}"
-            console.print(line, soft_wrap=True)
+            name = escape(result.psa_id or str(result.manifest))
+            console.print(f"[red]{describe(result)}[/red] {name}: {escape(result.error)}", soft_wrap=True)
     if dry_run:
         for result in results:
             for f in result.files:
                 console.print(
                     f"{f.action:>13}  {escape(str(f.local))} -> {escape(f.url)}", highlight=False, soft_wrap=True
                 )
-    sys.exit(0 if all(r.status in ("published", "up to date", "dry run") for r in results) else 1)
+    sys.exit(0 if all(r.status.finished or r.dry_run for r in results) else 1)
 
 
 @main.command()
@@ -294,7 +307,7 @@ def batch_run(
         highlight=False,
     )
     for state in failed:
-        reasons = [f"{step} {o.get('status')}" for step, o in state.steps.items() if o.get("status") != "ok"]
+        reasons = [f"{step} {o.status}" for step, o in state.steps.items() if not o.status.finished]
         console.print(f"  [red]{escape(state.psa_id or state.key)}[/red]: {escape(', '.join(reasons))}", soft_wrap=True)
     console.print(f"review report: {escape(str(html_path))} (and {escape(str(json_path))})", highlight=False)
     sys.exit(1 if failed else 0)
@@ -309,14 +322,13 @@ class _BatchProgress:
         self.done: dict[str, int] = {}
         self.total: dict[str, int] = {}
 
-    def announce(self, step: str, state: Any, outcome: dict[str, Any]) -> None:
+    def announce(self, step: str, state: Any, outcome: StepOutcome, from_journal: bool) -> None:
         self.done[step] = self.done.get(step, 0) + 1
-        status = outcome.get("status", "?")
-        reused = " (from journal)" if outcome.get("reused") else ""
+        status = outcome.status
+        reused = " (from journal)" if from_journal else ""
         elapsed = time.perf_counter() - self.started
-        seconds = outcome.get("seconds")
-        took = f" {seconds:.1f} s" if isinstance(seconds, (int, float)) and not reused else ""
-        colour = "green" if status == "ok" else "red" if status in ("failed", "invalid") else "yellow"
+        took = f" {outcome.seconds:.1f} s" if outcome.seconds is not None and not reused else ""
+        colour = "green" if status.finished else "red" if status == Status.FAILED else "yellow"
         self.console.print(
             f"{step:>8} [{colour}]{status:<8}[/{colour}] {escape(state.psa_id or state.key)}{took}{reused}"
             f"  [dim]{self.done[step]} {step} step(s) finished, {elapsed:.0f} s elapsed[/dim]",

@@ -59,14 +59,14 @@ def test_a_mixed_batch_reports_each_psa_and_builds_the_good_ones(tmp_path: Path)
     assert code == 1, out
     by_id = {p["manifest"].split("/")[0]: p for p in report(tmp_path)["psas"]}
     assert {k: v["status"] for k, v in by_id.items()} == {
-        "baik-dua": "ok", "baik-satu": "ok", "belum-disetujui": "failed", "media-rusak": "failed", "salah-tulis": "failed",
+        "baik-dua": "ok", "baik-satu": "ok", "belum-disetujui": "refused", "media-rusak": "refused", "salah-tulis": "refused",
     }  # fmt: skip
-    assert by_id["salah-tulis"]["steps"]["validate"]["status"] == "invalid"
+    assert by_id["salah-tulis"]["steps"]["validate"]["status"] == "refused"
     assert "unknown key 'languag'; did you mean 'language'?" in " ".join(
         by_id["salah-tulis"]["steps"]["validate"]["errors"]
     )
     assert "build" not in by_id["salah-tulis"]["steps"]
-    assert by_id["media-rusak"]["steps"]["validate"]["status"] == "invalid"
+    assert by_id["media-rusak"]["steps"]["validate"]["status"] == "refused"
     assert "cannot be read as media" in " ".join(by_id["media-rusak"]["steps"]["validate"]["errors"])
     assert by_id["belum-disetujui"]["steps"]["build"]["status"] == "ok"
     assert by_id["belum-disetujui"]["steps"]["publish"] == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -36,6 +37,12 @@ class VideoSpec(_Strict):
     orientation: Literal["fixed", "source"] = Field(
         "fixed", description="`source`: swap width and height when the source picture is portrait."
     )
+    min_source: int | None = Field(
+        None,
+        ge=16,
+        le=7680,
+        description="Shortest side of the source picture, in pixels, below which validate warns it will look soft.",
+    )
 
 
 class AudioSpec(_Strict):
@@ -57,8 +64,8 @@ class RenditionSpec(_Strict):
     video: VideoSpec | None = None
     audio: AudioSpec
     captions: CaptionSpec = Field(default_factory=lambda: CaptionSpec())
-    max_duration: float | None = Field(None, gt=0)
-    max_megabytes: float | None = Field(None, gt=0)
+    max_duration: float | None = Field(None, gt=0, description="Longest the rendition may run, in seconds.")
+    max_megabytes: float | None = Field(None, gt=0, description="Largest file the channel takes, in MB.")
     exact_slot: bool = Field(False, description="Pad to the manifest's `slot` so the spot is exactly that long.")
 
 
@@ -68,10 +75,25 @@ class LoudnessSpec(_Strict):
     tolerance: float = Field(0.5, gt=0, le=2, description="Allowed distance from the target, LU.")
 
 
+Kind = Literal["video", "radio-drama"]
+
+
 class ChannelProfile(_Strict):
     description: str = ""
+    accepts: tuple[Kind, ...] = Field(
+        ("video", "radio-drama"), min_length=1, description="Manifest kinds this channel takes."
+    )
     loudness: LoudnessSpec
     renditions: list[RenditionSpec] = Field(min_length=1)
+
+    @property
+    def has_audio_only(self) -> bool:
+        """A radio drama without an audiogram reaches a channel only through its audio-only renditions."""
+        return any(r.video is None for r in self.renditions)
+
+    @property
+    def burns_in(self) -> bool:
+        return any(r.video is not None and r.captions.burn_in for r in self.renditions)
 
 
 class ChannelConfig(_Strict):
@@ -88,6 +110,7 @@ class ChannelConfig(_Strict):
         return found
 
 
+@functools.cache
 def builtin() -> ChannelConfig:
     text = resources.files("psa_pipeline").joinpath("data/channels.yaml").read_text(encoding="utf-8")
     # The shipped file is trusted; positions matter only for users' files.

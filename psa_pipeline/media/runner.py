@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from psa_pipeline.core.problems import MediaError
+from psa_pipeline.core.problems import DiskFullError, MediaError
 
 ProgressCallback = Callable[[float], None]
 
@@ -48,6 +48,8 @@ def run_ffmpeg(
     stderr = "".join(stderr_lines)
     # ffmpeg can exit 0 after failing to write an output (a full disk while finishing an MP4): trust the log too.
     write_failure = next((line for line in stderr.splitlines() if _WRITE_FAILURE.search(line)), None)
+    if (write_failure is not None or process.returncode > 0) and "No space left on device" in stderr:
+        raise DiskFullError("ffmpeg could not write its output: no space left on device (disk full)")
     if write_failure is not None and process.returncode >= 0:
         raise MediaError(f"ffmpeg could not write its output: {_gist(stderr)}")
     if process.returncode != 0:
