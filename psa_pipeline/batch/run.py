@@ -279,40 +279,46 @@ def run_batch(
     if not manifests:
         raise PsaError(f"no psa.yaml found below {folder}")
     with BatchLock(build_root):
-        journal = Journal(build_root / JOURNAL, fresh=force)
-        states = [
-            PsaState(
-                m,
-                str(m.relative_to(folder)) if m.is_relative_to(folder) else str(m),
-                fingerprint(m, channels_file, build_root),
-            )
-            for m in manifests
-        ]
-        _validate(states, journal, Context(config=config, channels_file=channels_file), announce)
-        valid = [s for s in states if s.steps["validate"].status == Status.OK]
-        runner: LocalRunner | DaskRunner = (
-            DaskRunner(scheduler) if scheduler else LocalRunner(jobs or os.cpu_count() or 1)
-        )
-        channels_arg = str(channels_file.resolve()) if channels_file else None
-        root_arg = str(build_root.resolve())
         try:
-            _run_step("build", build_task, valid, journal, runner, channels_arg, root_arg, announce)
-            if publish:
-                ready = [s for s in valid if s.steps["build"].status.finished]
-                for state in ready:
-                    if not state.approved:
-                        refused = StepOutcome(status=Status.REFUSED, error="not approved: no `approval` block")
-                        state.steps["publish"] = refused
-                        journal.record(state)
-                        announce("publish", state, refused, False)
-                approved = [s for s in ready if s.approved]
-                _run_step("publish", publish_task, approved, journal, runner, channels_arg, root_arg, announce)
-        finally:
-            if isinstance(runner, DaskRunner):
-                runner.close()
-        for state in states:  # fingerprints move when builds write renditions.json
-            state.fingerprint = fingerprint(state.manifest, channels_file, build_root)
-            journal.record(state)
+            journal = Journal(build_root / JOURNAL, fresh=force)
+            states = [
+                PsaState(
+                    m,
+                    str(m.relative_to(folder)) if m.is_relative_to(folder) else str(m),
+                    fingerprint(m, channels_file, build_root),
+                )
+                for m in manifests
+            ]
+            _validate(states, journal, Context(config=config, channels_file=channels_file), announce)
+            valid = [s for s in states if s.steps["validate"].status == Status.OK]
+            runner: LocalRunner | DaskRunner = (
+                DaskRunner(scheduler) if scheduler else LocalRunner(jobs or os.cpu_count() or 1)
+            )
+            channels_arg = str(channels_file.resolve()) if channels_file else None
+            root_arg = str(build_root.resolve())
+            try:
+                _run_step("build", build_task, valid, journal, runner, channels_arg, root_arg, announce)
+                if publish:
+                    ready = [s for s in valid if s.steps["build"].status.finished]
+                    for state in ready:
+                        if not state.approved:
+                            refused = StepOutcome(status=Status.REFUSED, error="not approved: no `approval` block")
+                            state.steps["publish"] = refused
+                            journal.record(state)
+                            announce("publish", state, refused, False)
+                    approved = [s for s in ready if s.approved]
+                    _run_step("publish", publish_task, approved, journal, runner, channels_arg, root_arg, announce)
+            finally:
+                if isinstance(runner, DaskRunner):
+                    runner.close()
+            for state in states:  # fingerprints move when builds write renditions.json
+                state.fingerprint = fingerprint(state.manifest, channels_file, build_root)
+                journal.record(state)
+        except DiskFullError as exc:  # from a task or from writing the journal itself
+            raise PsaError(
+                f"the disk holding {build_root} is full ({exc}); "
+                "free some space and run again: finished steps are kept in the journal"
+            ) from None
     return BatchResult(states, time.perf_counter() - started)
 
 
@@ -374,15 +380,9 @@ def _run_step(
             announce(step, state, earlier, True)
         else:
             todo.append((state.key, task, (str(state.manifest.resolve()), channels_arg, root_arg)))
-    try:
-        # A DiskFullError from a task ends the runner, which cancels what has not started.
-        for key, outcome in runner.run(todo):
-            state = by_key[key]
-            state.steps[step] = outcome.model_copy(update={"at": now()})
-            announce(step, state, state.steps[step], False)
-            journal.record(state)  # after every task: a crash loses at most the tasks still running
-    except DiskFullError as exc:
-        raise PsaError(
-            f"the disk holding {journal.path.parent} is full ({exc}); "
-            "free some space and run again: finished steps are kept in the journal"
-        ) from None
+    # A DiskFullError from a task ends the runner, which cancels what has not started.
+    for key, outcome in runner.run(todo):
+        state = by_key[key]
+        state.steps[step] = outcome.model_copy(update={"at": now()})
+        announce(step, state, state.steps[step], False)
+        journal.record(state)  # after every task: a crash loses at most the tasks still running
