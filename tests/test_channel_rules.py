@@ -194,3 +194,43 @@ def test_an_invalid_channels_file_is_reported_at_its_line_with_a_hint(tmp_path: 
     with pytest.raises(ConfigError) as raised:
         load_config(wrong_kind)
     assert str(raised.value).startswith(f"{wrong_kind}:4:")
+
+
+def test_a_file_size_limit_that_the_peak_bitrate_could_break_is_a_warning(tmp_path: Path) -> None:
+    # whatsapp: 900 kbit/s video peak + 96 kbit/s audio, 16 MB: about 128 s fit for sure.
+    data = radio(kind="video", sources={"video": "media/v.mp4"}, channels=["whatsapp"], slot=None)
+    manifest, positions = load(tmp_path, data | {"end_card": {"text": "Lapor"}})
+    assert duration_problems(manifest, positions, builtin(), timeline(manifest, 0.0, 120.0, 0.0)) == []
+    found = duration_problems(manifest, positions, builtin(), timeline(manifest, 0.0, 130.0, 0.0))
+    assert [(p.severity, p.message) for p in found] == [
+        ("warning", "channel 'whatsapp' (small) takes files up to 16 MB; at its peak bitrate this 134 s PSA may reach "
+         "16.7 MB, and build fails if it does"),
+    ]  # fmt: skip
+
+
+def test_psa_validate_reports_a_bad_channels_file_at_its_line(tmp_path: Path) -> None:
+    from conftest import run_psa
+
+    bad = config_file(tmp_path, RADIO_RRI.replace("channels: 1}", "channels: 3}"))
+    load(tmp_path, radio(channels=["radio-rri"]))
+    result = run_psa("validate", "--channels", bad, tmp_path / "psa.yaml")
+    assert result.code == 1
+    assert result.stderr.startswith(f"psa: error: {bad}:9:") and "channels" in result.stderr
+
+
+def _readme_block(after: str) -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    return readme.split(after, 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_examples_are_true(tmp_path: Path) -> None:
+    channels = config_file(tmp_path, _readme_block("### Channel configuration"))
+    config = load_config(channels)
+    assert config.channels["radio-rri"].accepts == ("radio-drama",)
+    assert config.channels["social"].renditions[0].video.min_source == 360  # type: ignore[union-attr]
+    example = tmp_path / "example" / "psa.yaml"
+    example.parent.mkdir()
+    example.write_text(_readme_block("## The manifest"), encoding="utf-8")
+    loaded = load_manifest(example)
+    assert loaded.manifest is not None, loaded.problems
+    assert manifest_problems(loaded.manifest, loaded.positions, builtin()) == []

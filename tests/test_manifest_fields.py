@@ -197,3 +197,18 @@ def test_an_approval_in_the_future_is_a_warning_that_strict_turns_into_an_error(
     _, found = problems(tmp_path, data)
     assert errors(found) == []
     assert [p.severity for p in found] == ["warning"] and "in the future" in found[0].message
+
+
+@pytest.mark.parametrize(("key", "value"), [("title", "Judul"), ("title", "TODO")])
+def test_a_placeholder_title_is_refused(tmp_path: Path, key: str, value: str) -> None:
+    file, found = problems(tmp_path, base() | {key: value})
+    assert errors(found) == [
+        f"{line_of(file, 'title:')}: '{value}' is a placeholder: write the PSA's title as the public sees it"
+    ]
+
+
+def test_a_placeholder_agency_name_is_refused(tmp_path: Path) -> None:
+    file, found = problems(tmp_path, with_agency(name="Nama Instansi"))
+    assert errors(found) == [
+        f"{line_of(file, 'name: Nama')}: 'Nama Instansi' is a placeholder: write the agency's full name, as on the end card"
+    ]

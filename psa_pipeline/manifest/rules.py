@@ -49,6 +49,12 @@ def check_rules(manifest: Manifest, positions: Positions) -> list[Problem]:
         seen_channels.add(channel)
     _check_themes(manifest, add)
     _check_province(manifest, add)
+    for field, value, what in (
+        (("title",), manifest.title, "the PSA's title as the public sees it"),
+        (("agency", "name"), manifest.agency.name, "the agency's full name, as on the end card"),
+    ):
+        if is_placeholder(value):
+            add("error", field, f"'{value}' is a placeholder: write {what}")
 
     _check_language(manifest.language, ("language",), add)
     languages: dict[str, int] = {}
@@ -103,7 +109,8 @@ def _check_province(manifest: Manifest, add: _Adder) -> None:
 _PLACEHOLDERS = frozenset(
     {"nama", "nama pejabat", "nama lengkap", "name", "jabatan", "role", "tbd", "tba", "todo", "tbc", "xxx",
      "n a", "na", "belum", "belum ada", "kosong", "isi", "diisi", "isi nama", "contoh", "test", "tes", "placeholder",
-     "pejabat", "kepala", "nama kepala dinas", "lorem ipsum"}
+     "pejabat", "kepala", "nama kepala dinas", "lorem ipsum", "judul", "judul psa", "nama instansi", "nama dinas",
+     "nama badan", "instansi", "dinas"}
 )  # fmt: skip
 
 

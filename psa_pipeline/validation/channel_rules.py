@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from psa_pipeline.channels.config import ChannelConfig, ChannelProfile
+from psa_pipeline.channels.config import ChannelConfig, ChannelProfile, RenditionSpec
 from psa_pipeline.core.problems import Problem, Severity
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.manifest.rules import check_rules
@@ -82,27 +82,48 @@ def _unknown(channel: str, config: ChannelConfig, channels_file: Path | None) ->
 
 
 def duration_problems(manifest: Manifest, positions: Positions, config: ChannelConfig, line: Timeline) -> list[Problem]:
-    """Each rendition's length, computed as the planner computes it, against the channel's `max_duration`."""
+    """Each rendition's length, computed as the planner computes it, against the channel's `max_duration`;
+    and a warning where the channel's `max_megabytes` could be exceeded at the profile's peak bitrate."""
     problems = []
     makes_video = manifest.kind == "video" or manifest.audiogram
     for i, channel, profile in _profiles(manifest, config):
         for spec in profile.renditions:
-            if spec.max_duration is None or (spec.video is not None and not makes_video):
+            if spec.video is not None and not makes_video:
                 continue
             length = rendition_duration(line, manifest, spec.video is not None, spec.exact_slot)
-            if length > spec.max_duration:
+            where = positions.of_value(("channels", i))
+            if spec.max_duration is not None and length > spec.max_duration:
                 parts = f"jingles {line.intro + line.outro:.2f} s, content {line.content:.2f} s"
                 parts += f", end card {line.end_card:.2f} s" if spec.video is not None else ""
-                problems.append(
-                    Problem(
-                        "error",
-                        CHECK,
-                        f"channel '{channel}' ({spec.name}) takes at most {spec.max_duration:g} s, but this PSA "
-                        f"runs {length:.2f} s there ({parts}): shorten it or leave '{channel}' out",
-                        positions.of_value(("channels", i)),
-                    )
+                message = (
+                    f"channel '{channel}' ({spec.name}) takes at most {spec.max_duration:g} s, but this PSA "
+                    f"runs {length:.2f} s there ({parts}): shorten it or leave '{channel}' out"
                 )
+                problems.append(Problem("error", CHECK, message, where))
+            ceiling = _largest_megabytes(spec, length)
+            if spec.max_megabytes is not None and ceiling is not None and ceiling > spec.max_megabytes:
+                message = (
+                    f"channel '{channel}' ({spec.name}) takes files up to {spec.max_megabytes:g} MB; at its peak "
+                    f"bitrate this {length:.0f} s PSA may reach {ceiling:.1f} MB, and build fails if it does"
+                )
+                problems.append(Problem("warning", CHECK, message, where))
     return problems
+
+
+def _largest_megabytes(spec: RenditionSpec, seconds: float) -> float | None:
+    """Size at the profile's peak rates (video `maxrate` + audio bitrate), or None when a rate is open-ended."""
+    audio = _bits_per_second(spec.audio.bitrate) if spec.audio.bitrate else None
+    if spec.video is not None:
+        video = _bits_per_second(spec.video.maxrate) if spec.video.maxrate else None
+        if video is None or audio is None:
+            return None
+        audio += video
+    return None if audio is None else audio * seconds / 8 / 1_000_000
+
+
+def _bits_per_second(rate: str) -> float:
+    scale = {"k": 1e3, "M": 1e6}.get(rate[-1], 1.0)
+    return float(rate.rstrip("kM")) * scale
 
 
 def source_problems(
