@@ -212,3 +212,18 @@ def test_a_placeholder_agency_name_is_refused(tmp_path: Path) -> None:
     assert errors(found) == [
         f"{line_of(file, 'name: Nama')}: 'Nama Instansi' is a placeholder: write the agency's full name, as on the end card"
     ]
+
+
+def test_theme_case_does_not_matter(tmp_path: Path) -> None:
+    file, found = problems(tmp_path, base() | {"themes": ["Pungli", " LAPOR "]})
+    assert found == []
+    loaded = load_manifest(file)
+    assert loaded.manifest is not None and loaded.manifest.themes == ["pungli", "lapor"]
+
+
+def test_placeholder_agency_codes_and_end_cards_are_refused(tmp_path: Path) -> None:
+    file, found = problems(tmp_path, with_agency(code="XXX") | {"end_card": {"text": "TBD"}})
+    assert errors(found) == [
+        f"{line_of(file, 'code: XXX')}: 'XXX' is a placeholder: write the agency's short code, e.g. BAPENDA-KALTENG",
+        f"{line_of(file, 'text: TBD')}: 'TBD' is a placeholder: write the call to action, e.g. SMS 1708",
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from psa_pipeline.manifest import provinces
 from psa_pipeline.manifest.themes import THEMES
@@ -49,6 +49,14 @@ Province = Annotated[
     AfterValidator(provinces.canonical),
 ]
 Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+
+
+def _folded(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# "Pungli" and " pungli" are the theme pungli: case is not worth an error.
+Theme = Annotated[Word, BeforeValidator(_folded)]
 # A path relative to the project folder, or `asset:<path>` inside the shared assets folder.
 AssetPath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Seconds = Annotated[float, Field(ge=0, le=3600)]
@@ -160,7 +168,7 @@ class Manifest(Strict):
     title: Title = Field(description=f"Title of the PSA (at most {TITLE_MAX} characters: YouTube's limit).")
     agency: Agency
     kind: Literal["radio-drama", "video"]
-    themes: list[Word] = Field(min_length=1, max_length=8, description=f"One or more of: {', '.join(THEMES)}.")
+    themes: list[Theme] = Field(min_length=1, max_length=8, description=f"One or more of: {', '.join(THEMES)}.")
     language: LangCode = Field(description="Primary spoken language, ISO 639-3.")
     year: int | None = Field(None, ge=2000, le=2100, description="Production year; defaults to the approval year.")
     sources: Sources

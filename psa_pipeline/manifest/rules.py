@@ -49,12 +49,7 @@ def check_rules(manifest: Manifest, positions: Positions) -> list[Problem]:
         seen_channels.add(channel)
     _check_themes(manifest, add)
     _check_province(manifest, add)
-    for field, value, what in (
-        (("title",), manifest.title, "the PSA's title as the public sees it"),
-        (("agency", "name"), manifest.agency.name, "the agency's full name, as on the end card"),
-    ):
-        if is_placeholder(value):
-            add("error", field, f"'{value}' is a placeholder: write {what}")
+    _check_placeholders(manifest, add)
 
     _check_language(manifest.language, ("language",), add)
     languages: dict[str, int] = {}
@@ -110,13 +105,26 @@ _PLACEHOLDERS = frozenset(
     {"nama", "nama pejabat", "nama lengkap", "name", "jabatan", "role", "tbd", "tba", "todo", "tbc", "xxx",
      "n a", "na", "belum", "belum ada", "kosong", "isi", "diisi", "isi nama", "contoh", "test", "tes", "placeholder",
      "pejabat", "kepala", "nama kepala dinas", "lorem ipsum", "judul", "judul psa", "nama instansi", "nama dinas",
-     "nama badan", "instansi", "dinas"}
+     "nama badan", "instansi", "dinas", "kode", "kode instansi", "teks", "isi teks"}
 )  # fmt: skip
 
 
 def is_placeholder(value: str) -> bool:
     words = " ".join(re.sub(r"[^\w]+", " ", value.lower()).split())
     return not words or words in _PLACEHOLDERS or re.fullmatch(r"x+|_+|\?+|0+", words.replace(" ", "")) is not None
+
+
+def _check_placeholders(manifest: Manifest, add: _Adder) -> None:
+    texts: list[tuple[YamlPath, str, str]] = [
+        (("title",), manifest.title, "the PSA's title as the public sees it"),
+        (("agency", "name"), manifest.agency.name, "the agency's full name, as on the end card"),
+        (("agency", "code"), manifest.agency.code, "the agency's short code, e.g. BAPENDA-KALTENG"),
+    ]
+    if manifest.end_card is not None:
+        texts.append((("end_card", "text"), manifest.end_card.text, "the call to action, e.g. SMS 1708"))
+    for path, value, what in texts:
+        if is_placeholder(value):
+            add("error", path, f"'{value}' is a placeholder: write {what}")
 
 
 def _check_approval(approval: Approval, add: _Adder) -> None:
