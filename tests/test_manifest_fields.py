@@ -227,3 +227,12 @@ def test_placeholder_agency_codes_and_end_cards_are_refused(tmp_path: Path) -> N
         f"{line_of(file, 'code: XXX')}: 'XXX' is a placeholder: write the agency's short code, e.g. BAPENDA-KALTENG",
         f"{line_of(file, 'text: TBD')}: 'TBD' is a placeholder: write the call to action, e.g. SMS 1708",
     ]
+
+
+def test_a_manifest_for_a_newer_schema_says_to_upgrade(tmp_path: Path) -> None:
+    file, found = problems(tmp_path, base() | {"schema": 2})
+    assert errors(found) == [
+        f"{line_of(file, 'schema:')}: schema: this psa reads manifest schema 1, not 2: upgrade psa-pipeline"
+    ]
+    _, found = problems(tmp_path, base() | {"schema": 0})
+    assert errors(found)[0].endswith("not 0: write `schema: 1`")

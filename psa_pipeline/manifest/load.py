@@ -14,7 +14,7 @@ from pydantic_core import ErrorDetails
 
 from psa_pipeline.core.problems import Location, Problem
 from psa_pipeline.manifest import yamlsrc
-from psa_pipeline.manifest.model import Manifest
+from psa_pipeline.manifest.model import SCHEMA_VERSION, Manifest
 from psa_pipeline.manifest.yamlsrc import Positions, YamlPath
 
 MANIFEST_NAME = "psa.yaml"
@@ -68,6 +68,11 @@ def schema_problem(error: ErrorDetails, positions: Positions, model: type[BaseMo
             "error", "schema", f"missing required key '{path[-1]}' in {where}", positions.of_value(path[:-1])
         )
     got = error.get("input")
+    if model is Manifest and path == ("schema",) and error["type"] == "literal_error":
+        newer = isinstance(got, int) and got > SCHEMA_VERSION
+        fix = "upgrade psa-pipeline" if newer else f"write `schema: {SCHEMA_VERSION}`"
+        message = f"schema: this psa reads manifest schema {SCHEMA_VERSION}, not {got!r}: {fix}"
+        return Problem("error", "schema", message, positions.of_value(path))
     if isinstance(got, str) and len(got) > SHOWN_MAX:  # a pasted paragraph must not flood the report
         got = got[: SHOWN_MAX - 3] + "..."
     shown = f" (got {got!r})" if isinstance(got, (str, int, float, bool)) else ""
