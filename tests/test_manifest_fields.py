@@ -80,6 +80,8 @@ def test_there_are_38_provinces_each_its_own_canonical_name() -> None:
         ("Daerah Khusus Ibukota Jakarta", "DKI Jakarta"),
         ("Bangka Belitung", "Kepulauan Bangka Belitung"),
         ("papua barat-daya", "Papua Barat Daya"),
+        ("Kep. Riau", "Kepulauan Riau"),
+        ("D.I. Yogyakarta", "DI Yogyakarta"),
     ],
 )
 def test_case_spacing_and_long_forms_of_a_province_are_accepted_and_written_officially(
@@ -101,6 +103,8 @@ def test_case_spacing_and_long_forms_of_a_province_are_accepted_and_written_offi
         ("NTT", "Nusa Tenggara Timur"),
         ("Central Kalimantan", "Kalimantan Tengah"),
         ("Kalimantan Tenggah", "Kalimantan Tengah"),
+        ("Prov. Kalteng", "Kalimantan Tengah"),
+        ("Irian Jaya", "Papua"),
     ],
 )
 def test_short_english_and_misspelt_provinces_are_refused_with_the_official_name(
@@ -214,11 +218,12 @@ def test_a_placeholder_agency_name_is_refused(tmp_path: Path) -> None:
     ]
 
 
-def test_theme_case_does_not_matter(tmp_path: Path) -> None:
-    file, found = problems(tmp_path, base() | {"themes": ["Pungli", " LAPOR "]})
+def test_theme_and_channel_case_does_not_matter(tmp_path: Path) -> None:
+    file, found = problems(tmp_path, base() | {"themes": ["Pungli", " LAPOR "], "channels": ["Web"]})
     assert found == []
     loaded = load_manifest(file)
     assert loaded.manifest is not None and loaded.manifest.themes == ["pungli", "lapor"]
+    assert loaded.manifest.channels == ["web"]
 
 
 def test_placeholder_agency_codes_and_end_cards_are_refused(tmp_path: Path) -> None:

@@ -55,8 +55,8 @@ def _folded(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-# "Pungli" and " pungli" are the theme pungli: case is not worth an error.
-Theme = Annotated[Word, BeforeValidator(_folded)]
+# "Pungli" and " pungli" are the theme pungli, "Social" the channel social: case is not worth an error.
+FoldedWord = Annotated[Word, BeforeValidator(_folded)]
 # A path relative to the project folder, or `asset:<path>` inside the shared assets folder.
 AssetPath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Seconds = Annotated[float, Field(ge=0, le=3600)]
@@ -168,14 +168,14 @@ class Manifest(Strict):
     title: Title = Field(description=f"Title of the PSA (at most {TITLE_MAX} characters: YouTube's limit).")
     agency: Agency
     kind: Literal["radio-drama", "video"]
-    themes: list[Theme] = Field(min_length=1, max_length=8, description=f"One or more of: {', '.join(THEMES)}.")
+    themes: list[FoldedWord] = Field(min_length=1, max_length=8, description=f"One or more of: {', '.join(THEMES)}.")
     language: LangCode = Field(description="Primary spoken language, ISO 639-3.")
     year: int | None = Field(None, ge=2000, le=2100, description="Production year; defaults to the approval year.")
     sources: Sources
     jingles: Jingles = Field(default_factory=lambda: Jingles())
     subtitles: Subtitles = Field(default_factory=lambda: Subtitles())
     end_card: EndCard | None = None
-    channels: list[Word] = Field(
+    channels: list[FoldedWord] = Field(
         min_length=1, max_length=30, description="Channel profiles (built-in or from channels.yaml) to render for."
     )
     slot: Annotated[float, Field(gt=0, le=600)] | None = Field(

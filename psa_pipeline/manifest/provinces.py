@@ -93,6 +93,8 @@ COMMON_NAMES = {
     "Southeast Sulawesi": "Sulawesi Tenggara", "North Maluku": "Maluku Utara", "West Papua": "Papua Barat",
     "West Nusa Tenggara": "Nusa Tenggara Barat", "East Nusa Tenggara": "Nusa Tenggara Timur",
     "Riau Islands": "Kepulauan Riau", "Bangka Belitung Islands": "Kepulauan Bangka Belitung",
+    "Jakarta Raya": "DKI Jakarta", "Daerah Istimewa Aceh": "Aceh",
+    "Irian Jaya": "Papua", "Irian Jaya Barat": "Papua Barat",
 }  # fmt: skip
 
 _PREFIX = re.compile(r"^\s*(?:provinsi|propinsi|prov\.?|province(?: of)?)\s+", re.IGNORECASE)
@@ -101,6 +103,7 @@ _PREFIX = re.compile(r"^\s*(?:provinsi|propinsi|prov\.?|province(?: of)?)\s+", r
 def _key(name: str) -> str:
     """Case, spacing, punctuation, the word "Provinsi" and the "Sumatra"/"Sumatera" spelling do not count."""
     plain = _PREFIX.sub("", name).lower().replace("sumatra", "sumatera")
+    plain = re.sub(r"^\s*kep\b\.?", "kepulauan", plain)  # "Kep. Riau": the usual short form of Kepulauan
     return re.sub(r"[^a-z]", "", plain)
 
 
