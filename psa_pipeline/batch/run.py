@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import multiprocessing
 import os
 import time
-from collections.abc import Callable, Generator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from psa_pipeline import __version__
+from psa_pipeline.batch.executors import DaskRunner, LocalRunner, Task
 from psa_pipeline.build.many import STATE_FILE
 from psa_pipeline.build.one_psa import RECORD, build_psa
 from psa_pipeline.channels.config import load_config
@@ -60,88 +58,6 @@ def publish_task(manifest: str, channels_file: str | None, build_root: str) -> S
     files = [PublishedFile(file=f.local.name, channel=f.channel, url=f.url, action=f.action) for f in result.files]
     return StepOutcome(status=result.status, error=result.error, files=files,
                        seconds=round(time.perf_counter() - started, 3))  # fmt: skip
-
-
-# ---- executors ------------------------------------------------------------------------------------------------
-
-
-Task = tuple[str, Callable[..., StepOutcome], tuple[Any, ...]]  # (key, function, arguments)
-
-
-def _failed(error: str) -> StepOutcome:
-    return StepOutcome(status=Status.FAILED, error=error)
-
-
-class LocalRunner:
-    """A process pool; a worker that dies (OOM, kill) breaks the pool, so its tasks get one more try in a new one."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-
-    def run(self, tasks: list[Task]) -> Generator[tuple[str, StepOutcome], None, None]:
-        pending = list(tasks)
-        for attempt in (1, 2):
-            broken: list[Task] = []
-            # forkserver, not fork: forked workers would inherit the batch lock's descriptor and keep the
-            # folder locked after the main process dies.
-            context = multiprocessing.get_context("forkserver")
-            pool = ProcessPoolExecutor(max_workers=min(self.jobs, max(1, len(pending))), mp_context=context)
-            try:
-                futures: dict[Future[StepOutcome], Task] = {
-                    pool.submit(fn, *args): (key, fn, args) for key, fn, args in pending
-                }
-                for future in as_completed(futures):
-                    key = futures[future][0]
-                    try:
-                        yield key, future.result()
-                    except BrokenProcessPool:
-                        if attempt == 1:
-                            broken.append(futures[future])
-                        else:
-                            yield key, _failed("the worker process died twice (out of memory? killed?)")
-                    except DiskFullError:
-                        raise
-                    except Exception as exc:  # the task itself raised: report it, keep going
-                        yield key, _failed(f"{type(exc).__name__}: {exc}")
-            finally:
-                # Closing the generator early (a full disk) must not wait for queued tasks to run.
-                pool.shutdown(wait=True, cancel_futures=True)
-            if not broken:
-                return
-            pending = broken
-
-
-class DaskRunner:
-    """An existing Dask distributed cluster; the scheduler reruns tasks of a worker that dies."""
-
-    def __init__(self, address: str) -> None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise PsaError("--scheduler needs the `distributed` package (pip install distributed)") from None
-        try:
-            self.client = Client(address, timeout=20)
-        except OSError as exc:
-            raise PsaError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-
-    def run(self, tasks: list[Task]) -> Generator[tuple[str, StepOutcome], None, None]:
-        from distributed import as_completed as dask_completed
-
-        # A fresh task key per run: the scheduler must not hand back a result kept from an earlier batch.
-        futures = {
-            self.client.submit(fn, *args, key=f"psa-{key}-{time.time_ns()}", pure=False): key for key, fn, args in tasks
-        }
-        for future in dask_completed(futures):
-            key = futures[future]
-            try:
-                yield key, future.result()
-            except DiskFullError:
-                raise
-            except Exception as exc:  # KilledWorker after the scheduler's retries, or the task's own error
-                yield key, _failed(f"{type(exc).__name__}: {exc}")
-
-    def close(self) -> None:
-        self.client.close()
 
 
 # ---- journal and lock -----------------------------------------------------------------------------------------
@@ -294,20 +210,9 @@ def run_batch(
             runner: LocalRunner | DaskRunner = (
                 DaskRunner(scheduler) if scheduler else LocalRunner(jobs or os.cpu_count() or 1)
             )
-            channels_arg = str(channels_file.resolve()) if channels_file else None
-            root_arg = str(build_root.resolve())
             try:
-                _run_step("build", build_task, valid, journal, runner, channels_arg, root_arg, announce)
-                if publish:
-                    ready = [s for s in valid if s.steps["build"].status.finished]
-                    for state in ready:
-                        if not state.approved:
-                            refused = StepOutcome(status=Status.REFUSED, error="not approved: no `approval` block")
-                            state.steps["publish"] = refused
-                            journal.record(state)
-                            announce("publish", state, refused, False)
-                    approved = [s for s in ready if s.approved]
-                    _run_step("publish", publish_task, approved, journal, runner, channels_arg, root_arg, announce)
+                arguments = (str(channels_file.resolve()) if channels_file else None, str(build_root.resolve()))
+                _build_and_publish(valid, publish, journal, runner, arguments, announce)
             finally:
                 if isinstance(runner, DaskRunner):
                     runner.close()
@@ -320,6 +225,28 @@ def run_batch(
                 "free some space and run again: finished steps are kept in the journal"
             ) from None
     return BatchResult(states, time.perf_counter() - started)
+
+
+def _build_and_publish(
+    valid: list[PsaState],
+    publish: bool,
+    journal: Journal,
+    runner: LocalRunner | DaskRunner,
+    arguments: tuple[str | None, str],
+    announce: Announce,
+) -> None:
+    _run_step("build", build_task, valid, journal, runner, *arguments, announce)
+    if not publish:
+        return
+    ready = [s for s in valid if s.steps["build"].status.finished]
+    for state in ready:
+        if not state.approved:
+            refused = StepOutcome(status=Status.REFUSED, error="not approved: no `approval` block")
+            state.steps["publish"] = refused
+            journal.record(state)
+            announce("publish", state, refused, False)
+    approved = [s for s in ready if s.approved]
+    _run_step("publish", publish_task, approved, journal, runner, *arguments, announce)
 
 
 def _validate(states: list[PsaState], journal: Journal, context: Context, announce: Announce) -> None:

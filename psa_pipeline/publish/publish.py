@@ -31,6 +31,7 @@ from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.publish.destinations import Backend, PublishError, backend
+from psa_pipeline.records.journal import FileAction
 
 CATALOG_NAME = "index.json"
 PUBLICATION_NAME = "publication.json"
@@ -50,7 +51,7 @@ class FileOutcome:
     url: str
     size: int
     sha256: str
-    action: str = "pending"  # uploaded, skipped, refused, failed, would upload, would replace
+    action: FileAction = "pending"
     detail: str = ""
 
 

@@ -18,6 +18,8 @@ from psa_pipeline.records.base import Record
 Step = Literal["validate", "build", "publish"]
 STEPS: tuple[Step, ...] = ("validate", "build", "publish")
 CheckResult = Literal["ok", "warning", "error"]
+# What publish did with one file (publish.FileOutcome.action); "skipped": already there with the same bytes.
+FileAction = Literal["pending", "uploaded", "skipped", "refused", "failed", "would upload", "would replace"]
 # Settled outcomes: the same inputs would give the same answer, so a re-run keeps them.
 SETTLED = frozenset({Status.OK, Status.CACHED, Status.REFUSED})
 
@@ -30,7 +32,7 @@ class PublishedFile(_Part):
     file: str
     channel: str
     url: str
-    action: str  # uploaded, skipped, refused, failed (publish.FileOutcome.action)
+    action: FileAction
 
 
 class StepOutcome(_Part):
