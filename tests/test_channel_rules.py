@@ -234,3 +234,26 @@ def test_the_readmes_examples_are_true(tmp_path: Path) -> None:
     loaded = load_manifest(example)
     assert loaded.manifest is not None, loaded.problems
     assert manifest_problems(loaded.manifest, loaded.positions, builtin()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (RADIO_RRI.replace("codec: libmp3lame", "codec: aac"), "mp3 files cannot hold aac audio; use libmp3lame"),
+        (
+            RADIO_RRI.replace("exact_slot: true", "captions: {sidecars: [srt]}"),
+            "captions need a picture; this rendition has no `video`, so remove its `captions`",
+        ),
+        (
+            RADIO_RRI.replace("container: mp3", "container: mp3\n        video: {width: 640, height: 360}"),
+            "mp3 files have no picture; use container: mp4 or remove `video`",
+        ),
+    ],
+)
+def test_a_rendition_ffmpeg_could_not_write_is_refused_at_its_line_in_the_channels_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    bad = config_file(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(bad)
+    assert str(raised.value) == f"{bad}:7:9: error: channels.radio-rri.renditions[0]: {message}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from psa_pipeline.channels.destinations import DestinationConfig
 from psa_pipeline.core.problems import Problem, PsaError
@@ -19,6 +19,14 @@ Bitrate = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)?[kM]?$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 CONTAINERS = {"mp4": "mp4", "mp3": "mp3", "wav": "wav", "ogg": "ogg", "m4a": "ipod"}
+# Audio codecs each container takes (ffmpeg's muxers refuse the rest, or write WAVs players cannot read).
+AUDIO_CODECS = {
+    "mp4": frozenset({"aac", "libmp3lame", "libopus"}),
+    "m4a": frozenset({"aac"}),
+    "mp3": frozenset({"libmp3lame"}),
+    "wav": frozenset({"pcm_s16le", "pcm_s24le"}),
+    "ogg": frozenset({"libopus"}),
+}
 
 
 class _Strict(BaseModel):
@@ -67,6 +75,18 @@ class RenditionSpec(_Strict):
     max_duration: float | None = Field(None, gt=0, description="Longest the rendition may run, in seconds.")
     max_megabytes: float | None = Field(None, gt=0, description="Largest file the channel takes, in MB.")
     exact_slot: bool = Field(False, description="Pad to the manifest's `slot` so the spot is exactly that long.")
+
+    @model_validator(mode="after")
+    def _fits_its_container(self) -> Self:
+        """Refused here, at the channels.yaml line, what ffmpeg would refuse (or write unplayable) at build time."""
+        if self.audio.codec not in AUDIO_CODECS[self.container]:
+            allowed = ", ".join(sorted(AUDIO_CODECS[self.container]))
+            raise ValueError(f"{self.container} files cannot hold {self.audio.codec} audio; use {allowed}")
+        if self.video is not None and self.container != "mp4":
+            raise ValueError(f"{self.container} files have no picture; use container: mp4 or remove `video`")
+        if self.video is None and (self.captions.burn_in or self.captions.soft or self.captions.sidecars):
+            raise ValueError("captions need a picture; this rendition has no `video`, so remove its `captions`")
+        return self
 
 
 class LoudnessSpec(_Strict):

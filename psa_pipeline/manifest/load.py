@@ -93,6 +93,8 @@ def _plain(error: ErrorDetails) -> str:
         text = error.get("input")
         length = f"is {len(text)} characters long; " if isinstance(text, str) else ""
         return f"{length}at most {limit} characters are allowed here: shorten it"
+    if kind == "value_error":  # a model's own check: its message is written for people already
+        return str(error["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
         return str(error["msg"]).replace("Input should be", "must be")
     return str(error["msg"]).replace("Input should be", "must be")
