@@ -3,12 +3,13 @@
 Run `.venv/bin/vulture` to check; add a name here only with the reason it is not dead.
 """
 
-from psa_pipeline.channels.config import ChannelProfile, _Strict
+from psa_pipeline.channels.config import ChannelProfile, RenditionSpec, _Strict
 from psa_pipeline.cli.batch import batch_run
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.languages import Language
-from psa_pipeline.manifest.model import KNOWN_THEMES, Approval, Manifest, Strict
+from psa_pipeline.manifest.model import Approval, Manifest, Strict
 from psa_pipeline.records.base import Record
+from psa_pipeline.records.journal import BatchJournal, StepOutcome
 from psa_pipeline.records.renditions import Captions, RenditionEntry
 
 # pydantic reads these class attributes and fields: configuration, and the data users write in YAML.
@@ -38,10 +39,14 @@ Record.read_if_exists
 # A column of the language table: the BCP 47 tag for caption and stream metadata, kept with its data.
 Language.bcp47
 
-# The list of known themes: another engineer is wiring it into theme validation on their branch.
-KNOWN_THEMES
-
 # Fields of renditions.json that people and other tools read (the file is the build's public record).
 
 Captions.burned_in
 RenditionEntry.limiter_db
+
+# pydantic runs model validators through their decorator.
+RenditionSpec._fits_its_container
+
+# Times in the batch journal, for people reading it and for the report.
+StepOutcome.at
+BatchJournal.updated_at

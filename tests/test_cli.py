@@ -37,7 +37,7 @@ def test_junit_output_has_one_case_per_manifest_and_check(sample_projects: Path)
     assert int(root.get("failures", "0")) == 1
     valid = suites[0]
     names = [c.get("name") for c in valid.findall("testcase")]
-    assert names[:3] == ["schema", "rules", "assets"] and "duration" in names
+    assert names[:4] == ["schema", "rules", "channels", "assets"] and "duration" in names
     assert all(c.find("failure") is None for c in valid.findall("testcase"))
 
 

@@ -137,6 +137,7 @@ def test_a_file_written_by_someone_else_meanwhile_is_not_overwritten(
     tmp_path: Path, built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from psa_pipeline.channels.config import load_config
+    from psa_pipeline.core.status import Status
     from psa_pipeline.publish.destinations import FolderBackend
     from psa_pipeline.publish.publish import publish_psa
 
@@ -146,6 +147,6 @@ def test_a_file_written_by_someone_else_meanwhile_is_not_overwritten(
     (target / "pajak-jujur-whatsapp-small.mp4").write_bytes(b"another publisher's file")
     monkeypatch.setattr(FolderBackend, "existing", lambda self, key: None)  # we looked before it was written
     result = publish_psa(folder / "psa.yaml", load_config(config), tmp_path / "build")
-    assert result.status == "failed" and "appeared while publishing" in (result.error or "")
+    assert result.status == Status.FAILED and "appeared while publishing" in (result.error or "")
     assert (target / "pajak-jujur-whatsapp-small.mp4").read_bytes() == b"another publisher's file"
     assert not (tmp_path / "publish" / "whatsapp" / "index.json").exists()

@@ -22,6 +22,7 @@ from helpers import ROOT, TINY, run_psa, video_project
 from s3fixtures import S3Server
 
 from psa_pipeline.channels.config import ChannelConfig, load_config
+from psa_pipeline.core.status import Status
 from psa_pipeline.publish.destinations import S3Backend, S3Destination
 from psa_pipeline.publish.publish import publish_psa
 
@@ -67,7 +68,7 @@ def test_publish_uploads_verifies_and_catalogues(
 ) -> None:
     manifest, build = built
     result = publish_psa(manifest, s3_config(s3_server.endpoint_url, s3_bucket), build)
-    assert result.status == "published", result.error
+    assert result.status == Status.OK, result.error
     assert [f.action for f in result.files] == ["uploaded"] * EXPECTED_FILES
     stored = objects(s3_server, s3_bucket)
     video_key = "psa/kalimantan-tengah/bapenda-kalteng/2025/pajak-jujur/whatsapp/pajak-jujur-whatsapp-small.mp4"
@@ -90,13 +91,13 @@ def test_a_rerun_skips_and_different_content_is_refused(
 ) -> None:
     manifest, build = built
     config = s3_config(s3_server.endpoint_url, s3_bucket)
-    assert publish_psa(manifest, config, build).status == "published"
+    assert publish_psa(manifest, config, build).status == Status.OK
     again = publish_psa(manifest, config, build)
-    assert again.status == "up to date" and {f.action for f in again.files} == {"skipped"}
+    assert again.status == Status.CACHED and {f.action for f in again.files} == {"skipped"}
     key = "psa/kalimantan-tengah/bapenda-kalteng/2025/pajak-jujur/web/pajak-jujur-web-small.mp4"
     s3_server.client().put_object(Bucket=s3_bucket, Key=key, Body=b"someone else's file", Metadata={"sha256": "0" * 64})
     refused = publish_psa(manifest, config, build)
-    assert refused.status == "refused" and "already published with different content" in (refused.error or "")
+    assert refused.status == Status.REFUSED and "already published with different content" in (refused.error or "")
     assert s3_server.client().get_object(Bucket=s3_bucket, Key=key)["Body"].read() == b"someone else's file"
 
 
@@ -113,7 +114,7 @@ def test_an_object_corrupted_between_upload_and_verify_fails_the_psa(
 
     monkeypatch.setattr(S3Backend, "upload", upload_then_corrupt)
     result = publish_psa(manifest, s3_config(s3_server.endpoint_url, s3_bucket), build)
-    assert result.status == "failed" and "verification failed" in (result.error or "")
+    assert result.status == Status.FAILED and "verification failed" in (result.error or "")
     assert catalog(s3_server, s3_bucket, "web") is None and catalog(s3_server, s3_bucket, "whatsapp") is None
     assert not [k for k in objects(s3_server, s3_bucket) if k.endswith("publication.json")]
 
@@ -125,7 +126,7 @@ def test_server_errors_are_retried_until_the_publish_completes(
     fault_proxy.respond_status(503, times=2)
     fault_proxy.respond_status(500, times=2)
     result = publish_psa(manifest, s3_config(fault_proxy.url, s3_bucket), build)
-    assert result.status == "published", result.error
+    assert result.status == Status.OK, result.error
     assert fault_proxy.faults_injected == 4
     assert catalog(s3_server, s3_bucket, "web") is not None
 
@@ -136,7 +137,7 @@ def test_a_connection_dropped_mid_upload_is_retried(
     manifest, build = built
     fault_proxy.drop_after(20_000, times=3)
     result = publish_psa(manifest, s3_config(fault_proxy.url, s3_bucket), build)
-    assert result.status == "published", result.error
+    assert result.status == Status.OK, result.error
     assert fault_proxy.faults_injected == 3
 
 
@@ -145,10 +146,10 @@ def test_faults_beyond_the_retries_fail_cleanly(
 ) -> None:
     manifest, build = built
     first = publish_psa(manifest, s3_config(s3_server.endpoint_url, s3_bucket), build, dry_run=True)
-    assert first.status == "dry run" and objects(s3_server, s3_bucket) == {}
+    assert first.status == Status.SKIPPED and first.dry_run and objects(s3_server, s3_bucket) == {}
     fault_proxy.respond_status(500, times=1000)
     result = publish_psa(manifest, s3_config(fault_proxy.url, s3_bucket, max_attempts=2), build)
-    assert result.status == "failed"
+    assert result.status == Status.FAILED
     assert catalog(s3_server, s3_bucket, "web") is None and catalog(s3_server, s3_bucket, "whatsapp") is None
 
 
@@ -159,7 +160,7 @@ def test_a_stalled_server_times_out_and_fails_cleanly(
     fault_proxy.stall(30, times=1000)
     started = time.monotonic()
     result = publish_psa(manifest, s3_config(fault_proxy.url, s3_bucket, max_attempts=2, timeout_seconds=1), build)
-    assert result.status == "failed" and time.monotonic() - started < 30
+    assert result.status == Status.FAILED and time.monotonic() - started < 30
     assert catalog(s3_server, s3_bucket, "web") is None
 
 
@@ -235,6 +236,6 @@ def test_a_key_created_by_someone_else_meanwhile_is_not_overwritten(
     monkeypatch.setattr(S3Backend, "existing", lambda self, key: None)
     config = s3_config(s3_server.endpoint_url, s3_bucket, multipart_threshold_mb=8)  # single-part puts
     result = publish_psa(manifest, config, build)
-    assert result.status == "failed" and "appeared while publishing" in (result.error or "")
+    assert result.status == Status.FAILED and "appeared while publishing" in (result.error or "")
     assert s3_server.client().get_object(Bucket=s3_bucket, Key=key)["Body"].read() == b"another publisher's file"
     assert catalog(s3_server, s3_bucket, "web") is None

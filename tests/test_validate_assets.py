@@ -22,7 +22,7 @@ def test_a_complete_radio_spot_is_valid(project: Callable[[str], Path]) -> None:
     make_tone(manifest.parent / "media" / "spot.wav", seconds=2.0)
     report = validate_file(manifest)
     assert report.problems == []
-    assert report.checks == ["schema", "rules", "assets", "subtitles:ind", "duration"]
+    assert report.checks == ["schema", "rules", "channels", "assets", "subtitles:ind", "duration"]
 
 
 @pytest.mark.media

@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from psa_pipeline.batch import pictures
-from psa_pipeline.batch.run import STEPS, BatchResult, PsaState
+from psa_pipeline.batch.run import BatchResult, PsaState
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.problems import Location, MediaError, PsaError
+from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.media import subtitles
+from psa_pipeline.records.journal import STEPS, StepOutcome
 
 REPORT_HTML = "batch-report.html"
 REPORT_JSON = "batch-report.json"
@@ -31,7 +33,7 @@ header h1 { margin: 0 0 4px; font-size: 22px; }
 main { padding: 12px; max-width: 1100px; margin: 0 auto; }
 .summary { display: flex; flex-wrap: wrap; gap: 8px; margin: 12px 0; }
 .pill { border-radius: 999px; padding: 2px 10px; font-size: 13px; border: 1px solid var(--line); background: #fff; }
-.ok { color: var(--ok); } .failed, .invalid, .error { color: var(--bad); } .refused, .warning { color: var(--warn); }
+.ok, .cached { color: var(--ok); } .failed, .error { color: var(--bad); } .refused, .skipped, .warning { color: var(--warn); }
 section.psa { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 14px; margin: 14px 0; }
 section.psa h2 { margin: 0; font-size: 18px; overflow-wrap: anywhere; }
 .meta { color: var(--muted); font-size: 13px; margin: 2px 0 8px; overflow-wrap: anywhere; }
@@ -53,12 +55,9 @@ figure { margin: 8px 0; } figcaption { font-size: 12px; color: var(--muted); }
 def write_report(result: BatchResult, build_root: Path) -> tuple[Path, Path]:
     with ThreadPoolExecutor(max_workers=4) as pool:
         entries = list(pool.map(lambda s: _entry(s, build_root), result.states))
-    summary = {
-        "psas": len(entries),
-        "ok": sum(1 for e in entries if e["status"] == "ok"),
-        "failed": sum(1 for e in entries if e["status"] != "ok"),
-        "seconds": round(result.seconds, 2),
-    }
+    summary: dict[str, Any] = {"psas": len(entries)}
+    summary |= {str(s): sum(1 for e in entries if e["status"] == s) for s in Status if s != Status.CACHED}
+    summary["seconds"] = round(result.seconds, 2)
     data = {"summary": summary, "psas": [{k: v for k, v in e.items() if not k.startswith("_")} for e in entries]}
     json_path, html_path = build_root / REPORT_JSON, build_root / REPORT_HTML
     with atomic_text(json_path) as handle:
@@ -69,12 +68,12 @@ def write_report(result: BatchResult, build_root: Path) -> tuple[Path, Path]:
 
 
 def _entry(state: PsaState, build_root: Path) -> dict[str, Any]:
-    status = "ok" if all(o.get("status") == "ok" for o in state.steps.values()) else "failed"
     entry: dict[str, Any] = {
         "manifest": state.key,
         "id": state.psa_id,
-        "status": status,
-        "steps": {step: state.steps[step] for step in STEPS if step in state.steps},
+        "status": Status.OK if state.status.finished else state.status,
+        "steps": {step: _step(state.steps[step]) for step in STEPS if step in state.steps},
+        "_outcomes": {step: state.steps[step] for step in STEPS if step in state.steps},
     }
     loaded = load_manifest(state.manifest)
     manifest = loaded.manifest
@@ -84,17 +83,25 @@ def _entry(state: PsaState, build_root: Path) -> dict[str, Any]:
         entry["approval"] = manifest.approval.model_dump(mode="json") if manifest.approval else None
         entry["subtitles"] = _subtitles(state, manifest)
     record_path = build_root / (state.psa_id or "?") / RECORD
-    if state.steps.get("build", {}).get("status") == "ok" and record_path.is_file():
+    build = state.steps.get("build")
+    if build is not None and build.status.finished and record_path.is_file():
         record = json.loads(record_path.read_text(encoding="utf-8"))
-        files = state.steps.get("publish", {}).get("files", [])
-        published = {f["file"]: f["url"] for f in files if f.get("action") in ("uploaded", "skipped")}
+        publish = state.steps.get("publish")
+        files = publish.files if publish is not None else []
+        published = {f.file: f.url for f in files if f.action in ("uploaded", "skipped")}
         entry["renditions"] = [_rendition(r, published) for r in record["renditions"]]
         entry["_media"] = _media(record, build_root / record["psa"]["id"])
     return entry
 
 
+def _step(outcome: StepOutcome) -> dict[str, Any]:
+    """The journal's outcome without its empty fields: the report shows what happened, not every field."""
+    return outcome.model_dump(mode="json", exclude_defaults=True)
+
+
 def _subtitles(state: PsaState, manifest: Any) -> list[dict[str, Any]]:
-    checks = state.steps.get("validate", {}).get("checks", {})
+    validate = state.steps.get("validate")
+    checks: dict[str, str] = dict(validate.checks) if validate is not None else {}
     shared = assets.find_assets_dir(state.manifest.parent)
     tracks = []
     for track in manifest.subtitles.tracks:
@@ -170,7 +177,7 @@ def _html(summary: dict[str, Any], entries: list[dict[str, Any]]) -> str:
         "<title>psa batch review</title>",
         f"<style>{CSS}</style></head><body>",
         "<header><h1>Batch review: Iklan Layanan Masyarakat</h1>",
-        f"<div>{summary['psas']} PSA(s): {summary['ok']} ok, {summary['failed']} with problems; "
+        f"<div>{summary['psas']} PSA(s): {summary['ok']} ok, {summary['psas'] - summary['ok']} with problems; "
         f"{summary['seconds']} s</div></header><main>",
         "<div class='summary'>",
         *(
@@ -192,14 +199,13 @@ def _section(i: int, e: dict[str, Any]) -> str:
         f"<div class='meta'>{_e(e.get('id'))} · {_e(agency.get('name'))} · {_e(agency.get('province'))} · {_e(e['manifest'])}</div>"
     )
     out.append("<div class='steps'>")
-    for step, outcome in e["steps"].items():
-        status = outcome.get("status", "?")
-        out.append(f"<span class='pill {_e(status)}'>{_e(step)}: {_e(status)}</span>")
+    outcomes: dict[str, StepOutcome] = e["_outcomes"]
+    for step, outcome in outcomes.items():
+        out.append(f"<span class='pill {_e(outcome.status)}'>{_e(step)}: {_e(outcome.status)}</span>")
     out.append("</div>")
-    for step, outcome in e["steps"].items():
-        errors = outcome.get("errors") or ([outcome["error"]] if outcome.get("error") else [])
-        if errors:
-            out.append(f"<pre class='err'>{_e(step)}:\n{_e(chr(10).join(errors))}</pre>")
+    for step, outcome in outcomes.items():
+        if outcome.problems:
+            out.append(f"<pre class='err'>{_e(step)}:\n{_e(chr(10).join(outcome.problems))}</pre>")
     approval = e.get("approval")
     out.append(
         f"<p>Approval: {_e(approval['approved_by'])}, {_e(approval['role'])}, {_e(approval['date'])}</p>"

@@ -8,145 +8,56 @@ cluster (`--scheduler tcp://host:port`); one PSA's failure never stops the other
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import hashlib
-import json
-import multiprocessing
 import os
 import time
-from collections.abc import Callable, Generator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from psa_pipeline import __version__
+from psa_pipeline.batch.executors import DaskRunner, LocalRunner, Task
 from psa_pipeline.build.many import STATE_FILE
 from psa_pipeline.build.one_psa import RECORD, build_psa
 from psa_pipeline.channels.config import load_config
-from psa_pipeline.core.atomic import atomic_text
-from psa_pipeline.core.problems import ManifestReport, PsaError
-from psa_pipeline.core.progress import environment
+from psa_pipeline.core.problems import DiskFullError, ManifestReport, PsaError
+from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.media.inputs import Fingerprints
 from psa_pipeline.publish.publish import publish_psa
+from psa_pipeline.records.base import RecordError
+from psa_pipeline.records.journal import BatchJournal, CheckResult, PsaEntry, PublishedFile, Step, StepOutcome, now
 from psa_pipeline.validation.validate import Context, find_manifests, validate_file
 
 JOURNAL = "batch-journal.json"
 LOCK = ".batch.lock"
-STEPS = ("validate", "build", "publish")
 
 
 # ---- tasks: top-level functions of plain arguments, so a process pool or a Dask worker can run them ----
 
 
-def build_task(manifest: str, channels_file: str | None, build_root: str) -> dict[str, Any]:
+def build_task(manifest: str, channels_file: str | None, build_root: str) -> StepOutcome:
     config = load_config(Path(channels_file) if channels_file else None)
     fingerprints = Fingerprints(Path(build_root) / STATE_FILE)
     started = time.perf_counter()
     result = build_psa(Path(manifest), config, Path(build_root), fingerprints)
     fingerprints.save()
-    status = {"built": "ok", "cached": "ok"}.get(result.status, "failed")
-    return {"status": status, "error": result.error, "rendered": result.rendered, "reused": result.reused,
-            "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+    if isinstance(result.failure, DiskFullError):
+        raise result.failure  # the whole run stops: every other build would fail the same way
+    return StepOutcome(status=result.status, error=result.error, rendered=result.rendered, reused=result.reused,
+                       seconds=round(time.perf_counter() - started, 3))  # fmt: skip
 
 
-def publish_task(manifest: str, channels_file: str | None, build_root: str) -> dict[str, Any]:
+def publish_task(manifest: str, channels_file: str | None, build_root: str) -> StepOutcome:
     config = load_config(Path(channels_file) if channels_file else None)
     started = time.perf_counter()
     result = publish_psa(Path(manifest), config, Path(build_root))
-    status = {"published": "ok", "up to date": "ok", "refused": "refused"}.get(result.status, "failed")
-    files = [{"file": f.local.name, "channel": f.channel, "url": f.url, "action": f.action} for f in result.files]
-    return {"status": status, "error": result.error, "files": files, "seconds": round(time.perf_counter() - started, 3)}
-
-
-# ---- executors ------------------------------------------------------------------------------------------------
-
-
-def _in_environment(env: dict[str, str], fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    """Run a task with the caller's verbosity: a Dask worker on another machine has its own environment."""
-    os.environ.update(env)
-    return fn(*args)
-
-
-Task = tuple[str, Callable[..., dict[str, Any]], tuple[Any, ...]]  # (key, function, arguments)
-
-
-class LocalRunner:
-    """A process pool; a worker that dies (OOM, kill) breaks the pool, so its tasks get one more try in a new one."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-
-    def run(self, tasks: list[Task]) -> Generator[tuple[str, dict[str, Any]], None, None]:
-        pending = list(tasks)
-        for attempt in (1, 2):
-            broken: list[Task] = []
-            # forkserver, not fork: forked workers would inherit the batch lock's descriptor and keep the
-            # folder locked after the main process dies.
-            context = multiprocessing.get_context("forkserver")
-            pool = ProcessPoolExecutor(max_workers=min(self.jobs, max(1, len(pending))), mp_context=context)
-            try:
-                futures: dict[Future[dict[str, Any]], Task] = {
-                    pool.submit(_in_environment, environment(), fn, *args): (key, fn, args) for key, fn, args in pending
-                }
-                for future in as_completed(futures):
-                    key = futures[future][0]
-                    try:
-                        yield key, future.result()
-                    except BrokenProcessPool:
-                        if attempt == 1:
-                            broken.append(futures[future])
-                        else:
-                            yield (
-                                key,
-                                {"status": "failed", "error": "the worker process died twice (out of memory? killed?)"},
-                            )
-                    except Exception as exc:  # the task itself raised: report it, keep going
-                        yield key, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-            finally:
-                # Closing the generator early (a full disk) must not wait for queued tasks to run.
-                pool.shutdown(wait=True, cancel_futures=True)
-            if not broken:
-                return
-            pending = broken
-
-
-class DaskRunner:
-    """An existing Dask distributed cluster; the scheduler reruns tasks of a worker that dies."""
-
-    def __init__(self, address: str) -> None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise PsaError("--scheduler needs the `distributed` package (pip install distributed)") from None
-        try:
-            self.client = Client(address, timeout=20)
-        except OSError as exc:
-            raise PsaError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-
-    def run(self, tasks: list[Task]) -> Generator[tuple[str, dict[str, Any]], None, None]:
-        from distributed import as_completed as dask_completed
-
-        # A fresh task key per run: the scheduler must not hand back a result kept from an earlier batch.
-        futures = {
-            self.client.submit(
-                _in_environment, environment(), fn, *args, key=f"psa-{key}-{time.time_ns()}", pure=False
-            ): key
-            for key, fn, args in tasks
-        }
-        for future in dask_completed(futures):
-            key = futures[future]
-            try:
-                yield key, future.result()
-            except Exception as exc:  # KilledWorker after the scheduler's retries, or the task's own error
-                yield key, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-
-    def close(self) -> None:
-        self.client.close()
+    files = [PublishedFile(file=f.local.name, channel=f.channel, url=f.url, action=f.action) for f in result.files]
+    return StepOutcome(status=result.status, error=result.error, files=files,
+                       seconds=round(time.perf_counter() - started, 3))  # fmt: skip
 
 
 # ---- journal and lock -----------------------------------------------------------------------------------------
@@ -159,36 +70,40 @@ class PsaState:
     fingerprint: str
     psa_id: str | None = None
     approved: bool = False
-    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    steps: dict[Step, StepOutcome] = field(default_factory=dict)
     report: ManifestReport | None = None
+
+    @property
+    def status(self) -> Status:
+        """OK when every step finished, else the status of the first step that did not."""
+        return next((o.status for o in self.steps.values() if not o.status.finished), Status.OK)
 
 
 class Journal:
-    def __init__(self, path: Path) -> None:
+    """The batch journal of one build folder: read once at the start, written after every task."""
+
+    def __init__(self, path: Path, fresh: bool = False) -> None:
         self.path = path
         try:
-            self.data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.data = {}
-        self.data.setdefault("psas", {})
-        # What earlier runs finished; `record` rewrites entries as this run goes, so read from this copy.
-        self.earlier: dict[str, Any] = json.loads(json.dumps(self.data["psas"]))
+            found = None if fresh else BatchJournal.read_if_exists(path)
+        except RecordError as exc:
+            raise PsaError(f"{exc}; move it away or run again with --force to start a new journal") from None
+        self.data = found or BatchJournal()
+        # What earlier runs finished; `record` replaces entries as this run goes, so read from this copy.
+        self.earlier: dict[str, PsaEntry] = dict(self.data.psas)
 
-    def reusable(self, state: PsaState, step: str) -> dict[str, Any] | None:
-        """The step's outcome from an earlier run, if it finished and the inputs are unchanged."""
+    def reusable(self, state: PsaState, step: Step) -> StepOutcome | None:
+        """The step's outcome from an earlier run, if it settled and the inputs are unchanged."""
         entry = self.earlier.get(state.key)
-        if not entry or entry.get("fingerprint") != state.fingerprint:
+        if entry is None or entry.fingerprint != state.fingerprint:
             return None
-        outcome = entry.get("steps", {}).get(step)
-        if outcome and outcome.get("status") in ("ok", "invalid", "refused"):
-            return outcome  # type: ignore[no-any-return]
-        return None
+        outcome = entry.steps.get(step)
+        return outcome if outcome is not None and outcome.settled else None
 
     def record(self, state: PsaState) -> None:
-        self.data["psas"][state.key] = {"fingerprint": state.fingerprint, "psa_id": state.psa_id, "steps": state.steps}
-        self.data["updated_at"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        with atomic_text(self.path) as handle:
-            json.dump(self.data, handle, indent=1, ensure_ascii=False)
+        entry = PsaEntry(fingerprint=state.fingerprint, psa_id=state.psa_id, steps=dict(state.steps))
+        self.data = self.data.model_copy(update={"psas": {**self.data.psas, state.key: entry}, "updated_at": now()})
+        self.data.write(self.path)
 
 
 class BatchLock:
@@ -257,10 +172,11 @@ class BatchResult:
 
     @property
     def failed(self) -> list[PsaState]:
-        return [s for s in self.states if any(o.get("status") != "ok" for o in s.steps.values())]
+        return [s for s in self.states if not s.status.finished]
 
 
-Announce = Callable[[str, PsaState, dict[str, Any]], None]
+# (step, PSA, its outcome, whether the outcome was reused from the journal)
+Announce = Callable[[Step, PsaState, StepOutcome, bool], None]
 
 
 def run_batch(
@@ -271,7 +187,7 @@ def run_batch(
     jobs: int | None = None,
     scheduler: str | None = None,
     force: bool = False,
-    announce: Announce = lambda step, state, outcome: None,
+    announce: Announce = lambda step, state, outcome, reused: None,
 ) -> BatchResult:
     started = time.perf_counter()
     config = load_config(channels_file)  # a bad channels.yaml stops the batch before anything runs
@@ -279,45 +195,61 @@ def run_batch(
     if not manifests:
         raise PsaError(f"no psa.yaml found below {folder}")
     with BatchLock(build_root):
-        journal = Journal(build_root / JOURNAL)
-        states = [
-            PsaState(
-                m,
-                str(m.relative_to(folder)) if m.is_relative_to(folder) else str(m),
-                fingerprint(m, channels_file, build_root),
-            )
-            for m in manifests
-        ]
-        if force:
-            journal.earlier = {}
-        _validate(states, journal, config.channels, announce)
-        valid = [s for s in states if s.steps["validate"]["status"] == "ok"]
-        runner: LocalRunner | DaskRunner = (
-            DaskRunner(scheduler) if scheduler else LocalRunner(jobs or os.cpu_count() or 1)
-        )
-        channels_arg = str(channels_file.resolve()) if channels_file else None
-        root_arg = str(build_root.resolve())
         try:
-            _run_step("build", build_task, valid, journal, runner, channels_arg, root_arg, announce)
-            if publish:
-                ready = [s for s in valid if s.steps["build"]["status"] == "ok"]
-                for state in ready:
-                    if not state.approved:
-                        state.steps["publish"] = {"status": "refused", "error": "not approved: no `approval` block"}
-                        journal.record(state)
-                        announce("publish", state, state.steps["publish"])
-                approved = [s for s in ready if s.approved]
-                _run_step("publish", publish_task, approved, journal, runner, channels_arg, root_arg, announce)
-        finally:
-            if isinstance(runner, DaskRunner):
-                runner.close()
-        for state in states:  # fingerprints move when builds write renditions.json
-            state.fingerprint = fingerprint(state.manifest, channels_file, build_root)
-            journal.record(state)
+            journal = Journal(build_root / JOURNAL, fresh=force)
+            states = [
+                PsaState(
+                    m,
+                    str(m.relative_to(folder)) if m.is_relative_to(folder) else str(m),
+                    fingerprint(m, channels_file, build_root),
+                )
+                for m in manifests
+            ]
+            _validate(states, journal, Context(config=config, channels_file=channels_file), announce)
+            valid = [s for s in states if s.steps["validate"].status == Status.OK]
+            runner: LocalRunner | DaskRunner = (
+                DaskRunner(scheduler) if scheduler else LocalRunner(jobs or os.cpu_count() or 1)
+            )
+            try:
+                arguments = (str(channels_file.resolve()) if channels_file else None, str(build_root.resolve()))
+                _build_and_publish(valid, publish, journal, runner, arguments, announce)
+            finally:
+                if isinstance(runner, DaskRunner):
+                    runner.close()
+            for state in states:  # fingerprints move when builds write renditions.json
+                state.fingerprint = fingerprint(state.manifest, channels_file, build_root)
+                journal.record(state)
+        except DiskFullError as exc:  # from a task or from writing the journal itself
+            raise PsaError(
+                f"the disk holding {build_root} is full ({exc}); "
+                "free some space and run again: finished steps are kept in the journal"
+            ) from None
     return BatchResult(states, time.perf_counter() - started)
 
 
-def _validate(states: list[PsaState], journal: Journal, channels: Any, announce: Announce) -> None:
+def _build_and_publish(
+    valid: list[PsaState],
+    publish: bool,
+    journal: Journal,
+    runner: LocalRunner | DaskRunner,
+    arguments: tuple[str | None, str],
+    announce: Announce,
+) -> None:
+    _run_step("build", build_task, valid, journal, runner, *arguments, announce)
+    if not publish:
+        return
+    ready = [s for s in valid if s.steps["build"].status.finished]
+    for state in ready:
+        if not state.approved:
+            refused = StepOutcome(status=Status.REFUSED, error="not approved: no `approval` block")
+            state.steps["publish"] = refused
+            journal.record(state)
+            announce("publish", state, refused, False)
+    approved = [s for s in ready if s.approved]
+    _run_step("publish", publish_task, approved, journal, runner, *arguments, announce)
+
+
+def _validate(states: list[PsaState], journal: Journal, context: Context, announce: Announce) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     def one(state: PsaState) -> None:
@@ -331,26 +263,25 @@ def _validate(states: list[PsaState], journal: Journal, channels: Any, announce:
             reused.add(state.key)
             return
         started = time.perf_counter()
-        report = validate_file(state.manifest, Context(known_channels=channels))
+        report = validate_file(state.manifest, context)
         state.report = report
-        state.steps["validate"] = {
-            "status": "ok" if report.ok() else "invalid",
-            "errors": [str(p) for p in report.errors],
-            "warnings": [str(p) for p in report.warnings],
-            "checks": {c: _check_status(report, c) for c in report.checks},
-            "seconds": round(time.perf_counter() - started, 3),
-        }
+        state.steps["validate"] = StepOutcome(
+            status=Status.OK if report.ok() else Status.REFUSED,
+            errors=[str(p) for p in report.errors],
+            warnings=[str(p) for p in report.warnings],
+            checks={c: _check_status(report, c) for c in report.checks},
+            seconds=round(time.perf_counter() - started, 3),
+        )
 
     reused: set[str] = set()
     with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2)) as pool:
         list(pool.map(one, states))
     for state in states:
         journal.record(state)
-        outcome = state.steps["validate"]
-        announce("validate", state, outcome | {"reused": True} if state.key in reused else outcome)
+        announce("validate", state, state.steps["validate"], state.key in reused)
 
 
-def _check_status(report: ManifestReport, check: str) -> str:
+def _check_status(report: ManifestReport, check: str) -> CheckResult:
     mine = [p for p in report.problems if p.check == check]
     if any(p.severity == "error" for p in mine):
         return "error"
@@ -358,8 +289,8 @@ def _check_status(report: ManifestReport, check: str) -> str:
 
 
 def _run_step(
-    step: str,
-    task: Callable[..., dict[str, Any]],
+    step: Step,
+    task: Callable[..., StepOutcome],
     states: list[PsaState],
     journal: Journal,
     runner: LocalRunner | DaskRunner,
@@ -373,19 +304,12 @@ def _run_step(
         earlier = journal.reusable(state, step)
         if earlier is not None:
             state.steps[step] = earlier
-            announce(step, state, earlier | {"reused": True})
+            announce(step, state, earlier, True)
         else:
             todo.append((state.key, task, (str(state.manifest.resolve()), channels_arg, root_arg)))
-    results = runner.run(todo)
-    for key, outcome in results:
+    # A DiskFullError from a task ends the runner, which cancels what has not started.
+    for key, outcome in runner.run(todo):
         state = by_key[key]
-        outcome["at"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        state.steps[step] = outcome
-        announce(step, state, outcome)
-        if "disk full" in str(outcome.get("error")):
-            results.close()  # cancels what has not started; every other task would fail the same way
-            raise PsaError(
-                f"the disk holding {journal.path.parent} is full ({state.psa_id}: {outcome['error']}); "
-                "free some space and run again: finished steps are kept in the journal"
-            )
+        state.steps[step] = outcome.model_copy(update={"at": now()})
+        announce(step, state, state.steps[step], False)
         journal.record(state)  # after every task: a crash loses at most the tasks still running

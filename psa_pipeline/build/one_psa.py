@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 from collections.abc import Callable
@@ -28,12 +29,12 @@ from psa_pipeline.build.plan import (
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
-from psa_pipeline.core.problems import Location, MediaError, PsaError
+from psa_pipeline.core.problems import DiskFullError, Location, MediaError, PsaError
+from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.languages import label
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
-from psa_pipeline.manifest.rules import check_rules
 from psa_pipeline.media import subtitles
 from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
 from psa_pipeline.media.loudness import Gain, corrected, decide_gain, is_lossy, off_target
@@ -41,6 +42,7 @@ from psa_pipeline.media.probe import Loudness, measure_loudness, parse_ebur128_s
 from psa_pipeline.media.runner import run_ffmpeg
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.renditions import LoudnessValues, Program, PsaSummary, RenditionEntry, RenditionsRecord
+from psa_pipeline.validation.channel_rules import manifest_problems
 from psa_pipeline.validation.validate import Context, validate_file
 
 RECORD = "renditions.json"
@@ -65,10 +67,11 @@ class Events:
 class PsaResult:
     manifest: Path
     psa_id: str | None
-    status: str  # built, cached, failed
+    status: Status  # ok (rendered now), cached (nothing to render), failed
     rendered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     error: str | None = None
+    failure: PsaError | None = None  # the error itself, for callers that act on its type (DiskFullError)
     record: RenditionsRecord | None = None
 
 
@@ -83,20 +86,22 @@ def build_psa(
 ) -> PsaResult:
     """Build every rendition of one PSA; never raises for a problem with this PSA (it is in the result)."""
     events = events or Events()
-    result = PsaResult(manifest_file, None, "failed")
+    result = PsaResult(manifest_file, None, Status.FAILED)
     try:
         manifest = _load(manifest_file, config)
         result.psa_id = manifest.id
         _build(manifest, manifest_file, config, build_root, fingerprints, force, assets_dir, events, result)
     except PsaError as exc:
-        result.status = "failed"
+        result.status = Status.FAILED
         result.error = str(exc)
+        result.failure = exc
     except OSError as exc:
-        result.status = "failed"
-        detail = "no space left on device (disk full)" if exc.errno == 28 else (exc.strerror or str(exc))
+        result.status = Status.FAILED
+        detail = "no space left on device (disk full)" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         result.error = f"{manifest_file}: {detail}{f' ({exc.filename})' if exc.filename else ''}"
+        result.failure = DiskFullError(result.error) if exc.errno == errno.ENOSPC else PsaError(result.error)
     except Exception as exc:  # a bug must not stop the other PSAs of the run
-        result.status = "failed"
+        result.status = Status.FAILED
         result.error = f"internal error in psa-pipeline ({type(exc).__name__}: {exc}); please report it"
     return result
 
@@ -105,9 +110,7 @@ def _load(manifest_file: Path, config: ChannelConfig) -> Manifest:
     loaded = load_manifest(manifest_file)
     problems = list(loaded.problems)
     if loaded.manifest is not None:
-        problems += [
-            p for p in check_rules(loaded.manifest, loaded.positions, config.channels) if p.severity == "error"
-        ]
+        problems += [p for p in manifest_problems(loaded.manifest, loaded.positions, config) if p.severity == "error"]
     if loaded.manifest is None or problems:
         raise BuildError(_first_errors([str(p) for p in problems], manifest_file))
     return loaded.manifest
@@ -202,12 +205,10 @@ def _build(
     result.reused = [r.name for r in plan.renditions if r not in stale]
     program = previous.program if previous else None
     if stale:
-        report = validate_file(manifest_file, Context(assets_dir=assets_dir, known_channels=config.channels))
+        # The same checks as `psa validate` with these channels, channel limits (max_duration) included.
+        report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config))
         if report.errors:
             raise BuildError(_first_errors([str(p) for p in report.errors], manifest_file))
-        for r in stale:
-            if r.spec.max_duration and r.duration > r.spec.max_duration:
-                raise BuildError(f"runs {r.duration:.1f} s, but {r.channel} allows at most {r.spec.max_duration:g} s")
         pkey = program_key(plan, version)
         layouts = sorted({str(r.spec.audio.channels) for r in stale})
         known = dict(program.loudness) if program and program.key == pkey and not force else {}
@@ -233,7 +234,7 @@ def _build(
     # Left untouched when nothing changed, so its mtime tells batch journals that too.
     record.write(out_dir / RECORD)
     result.record = record
-    result.status = "built" if stale else "cached"
+    result.status = Status.OK if stale else Status.CACHED
 
 
 def _measure_program(plan: PsaPlan, channels: int, manifest_file: Path) -> LoudnessValues:

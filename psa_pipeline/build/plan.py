@@ -22,7 +22,7 @@ from psa_pipeline.media import captions
 from psa_pipeline.media.loudness import Gain
 from psa_pipeline.media.probe import MediaInfo
 from psa_pipeline.media.subtitles import TimedCue
-from psa_pipeline.media.timeline import Timeline, content_duration, timeline
+from psa_pipeline.media.timeline import Timeline, content_duration, rendition_duration, timeline
 
 PROGRAM_RATE = 48000
 LAYOUTS = {1: "mono", 2: "stereo"}
@@ -131,8 +131,8 @@ def plan_psa(manifest: Manifest, inputs: PsaInputs, config: ChannelConfig, year:
     renditions: list[Rendition] = []
     for channel in dict.fromkeys(manifest.channels):
         profile = config.channels.get(channel)
-        if profile is None:
-            continue  # validate reports unknown channels; planning skips them
+        if profile is None or manifest.kind not in profile.accepts:
+            continue  # validate refuses these; planning skips them
         for spec in profile.renditions:
             if spec.video is not None and not makes_video:
                 continue
@@ -151,9 +151,9 @@ def _rendition(plan: PsaPlan, channel: str, spec: RenditionSpec, loudness: Loudn
     extension = {"mp4": "mp4", "mp3": "mp3", "wav": "wav", "ogg": "opus" if spec.audio.codec == "libopus" else "ogg",
                  "m4a": "m4a"}[spec.container]  # fmt: skip
     relative = Path(channel) / f"{m.id}-{channel}-{spec.name}.{extension}"
+    duration = rendition_duration(line, m, spec.video is not None, spec.exact_slot)
     if spec.video is None:
-        duration = plan.manifest.slot if spec.exact_slot and plan.manifest.slot else line.audio_end
-        return Rendition(channel, spec, loudness, relative, round(duration, 3), None)
+        return Rendition(channel, spec, loudness, relative, duration, None)
     size = _frame(spec.video, inputs)
     burn = None
     if spec.captions.burn_in:
@@ -165,7 +165,7 @@ def _rendition(plan: PsaPlan, channel: str, spec: RenditionSpec, loudness: Loudn
     sidecars = tuple((s.lang, fmt) for s in inputs.subtitles for fmt in spec.captions.sidecars)
     burned = inputs.track(burn).cues if burn else ()  # type: ignore[union-attr]
     ass = captions.burn_in_ass(size[0], size[1], _cards(plan), burned, line.content_start, _header(plan))
-    return Rendition(channel, spec, loudness, relative, round(line.total, 3), size, burn, soft, sidecars, ass)
+    return Rendition(channel, spec, loudness, relative, duration, size, burn, soft, sidecars, ass)
 
 
 def _frame(video: VideoSpec, inputs: PsaInputs) -> tuple[int, int]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from psa_pipeline.channels.destinations import DestinationConfig
 from psa_pipeline.core.problems import Problem, PsaError
@@ -18,6 +19,14 @@ Bitrate = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)?[kM]?$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 CONTAINERS = {"mp4": "mp4", "mp3": "mp3", "wav": "wav", "ogg": "ogg", "m4a": "ipod"}
+# Audio codecs each container takes (ffmpeg's muxers refuse the rest, or write WAVs players cannot read).
+AUDIO_CODECS = {
+    "mp4": frozenset({"aac", "libmp3lame", "libopus"}),
+    "m4a": frozenset({"aac"}),
+    "mp3": frozenset({"libmp3lame"}),
+    "wav": frozenset({"pcm_s16le", "pcm_s24le"}),
+    "ogg": frozenset({"libopus"}),
+}
 
 
 class _Strict(BaseModel):
@@ -35,6 +44,12 @@ class VideoSpec(_Strict):
     fit: Literal["pad", "blur"] = Field("pad", description="Fill the frame around a different aspect ratio.")
     orientation: Literal["fixed", "source"] = Field(
         "fixed", description="`source`: swap width and height when the source picture is portrait."
+    )
+    min_source: int | None = Field(
+        None,
+        ge=16,
+        le=7680,
+        description="Shortest side of the source picture, in pixels, below which validate warns it will look soft.",
     )
 
 
@@ -57,9 +72,21 @@ class RenditionSpec(_Strict):
     video: VideoSpec | None = None
     audio: AudioSpec
     captions: CaptionSpec = Field(default_factory=lambda: CaptionSpec())
-    max_duration: float | None = Field(None, gt=0)
-    max_megabytes: float | None = Field(None, gt=0)
+    max_duration: float | None = Field(None, gt=0, description="Longest the rendition may run, in seconds.")
+    max_megabytes: float | None = Field(None, gt=0, description="Largest file the channel takes, in MB.")
     exact_slot: bool = Field(False, description="Pad to the manifest's `slot` so the spot is exactly that long.")
+
+    @model_validator(mode="after")
+    def _fits_its_container(self) -> Self:
+        """Refused here, at the channels.yaml line, what ffmpeg would refuse (or write unplayable) at build time."""
+        if self.audio.codec not in AUDIO_CODECS[self.container]:
+            allowed = ", ".join(sorted(AUDIO_CODECS[self.container]))
+            raise ValueError(f"{self.container} files cannot hold {self.audio.codec} audio; use {allowed}")
+        if self.video is not None and self.container != "mp4":
+            raise ValueError(f"{self.container} files have no picture; use container: mp4 or remove `video`")
+        if self.video is None and (self.captions.burn_in or self.captions.soft or self.captions.sidecars):
+            raise ValueError("captions need a picture; this rendition has no `video`, so remove its `captions`")
+        return self
 
 
 class LoudnessSpec(_Strict):
@@ -68,10 +95,25 @@ class LoudnessSpec(_Strict):
     tolerance: float = Field(0.5, gt=0, le=2, description="Allowed distance from the target, LU.")
 
 
+Kind = Literal["video", "radio-drama"]
+
+
 class ChannelProfile(_Strict):
     description: str = ""
+    accepts: tuple[Kind, ...] = Field(
+        ("video", "radio-drama"), min_length=1, description="Manifest kinds this channel takes."
+    )
     loudness: LoudnessSpec
     renditions: list[RenditionSpec] = Field(min_length=1)
+
+    @property
+    def has_audio_only(self) -> bool:
+        """A radio drama without an audiogram reaches a channel only through its audio-only renditions."""
+        return any(r.video is None for r in self.renditions)
+
+    @property
+    def burns_in(self) -> bool:
+        return any(r.video is not None and r.captions.burn_in for r in self.renditions)
 
 
 class ChannelConfig(_Strict):
@@ -88,6 +130,7 @@ class ChannelConfig(_Strict):
         return found
 
 
+@functools.cache
 def builtin() -> ChannelConfig:
     text = resources.files("psa_pipeline").joinpath("data/channels.yaml").read_text(encoding="utf-8")
     # The shipped file is trusted; positions matter only for users' files.

@@ -14,6 +14,8 @@ from psa_pipeline.batch.report import write_report
 from psa_pipeline.batch.run import run_batch
 from psa_pipeline.cli.common import channels_option, console
 from psa_pipeline.core.progress import Progress
+from psa_pipeline.core.status import Status
+from psa_pipeline.records.journal import StepOutcome
 
 
 @click.group()
@@ -66,7 +68,7 @@ def batch_run(
         highlight=False,
     )
     for state in failed:
-        reasons = [f"{step} {o.get('status')}" for step, o in state.steps.items() if o.get("status") != "ok"]
+        reasons = [f"{step} {o.status}" for step, o in state.steps.items() if not o.status.finished]
         out.print(f"  [red]{escape(state.psa_id or state.key)}[/red]: {escape(', '.join(reasons))}", soft_wrap=True)
     out.print(f"review report: {escape(str(html_path))} (and {escape(str(json_path))})", highlight=False)
     sys.exit(1 if failed else 0)
@@ -80,14 +82,13 @@ class _StepLines:
         self.started = time.perf_counter()
         self.done: dict[str, int] = {}
 
-    def announce(self, step: str, state: Any, outcome: dict[str, Any]) -> None:
+    def announce(self, step: str, state: Any, outcome: StepOutcome, from_journal: bool) -> None:
         self.done[step] = self.done.get(step, 0) + 1
-        status = outcome.get("status", "?")
-        reused = " (from journal)" if outcome.get("reused") else ""
+        status = outcome.status
+        reused = " (from journal)" if from_journal else ""
         elapsed = time.perf_counter() - self.started
-        seconds = outcome.get("seconds")
-        took = f" {seconds:.1f} s" if isinstance(seconds, (int, float)) and not reused else ""
-        colour = "green" if status == "ok" else "red" if status in ("failed", "invalid") else "yellow"
+        took = f" {outcome.seconds:.1f} s" if outcome.seconds is not None and not reused else ""
+        colour = "green" if status.finished else "red" if status == Status.FAILED else "yellow"
         self.progress.note(
             f"{step:>8} [{colour}]{status:<8}[/{colour}] {escape(state.psa_id or state.key)}{took}{reused}"
             f"  [dim]{self.done[step]} {step} step(s) finished, {elapsed:.0f} s elapsed[/dim]"

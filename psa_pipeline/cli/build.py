@@ -12,6 +12,7 @@ from psa_pipeline.build.many import build_all
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import assets_option, channels_option, console
 from psa_pipeline.core.progress import Progress
+from psa_pipeline.core.status import Status
 from psa_pipeline.validation.validate import find_manifests
 
 
@@ -53,15 +54,15 @@ def build(
     results = build_all(list(paths), config, build_root, jobs, force, assets_dir, Progress(overall="all PSAs"))
     for result in results:
         name = result.psa_id or str(result.manifest)
-        if result.status == "failed":
+        if result.status == Status.FAILED:
             out.print(f"[red]FAIL[/red] {escape(name)}: {escape(result.error or '')}", soft_wrap=True)
-        elif result.status == "cached":
+        elif result.status == Status.CACHED:
             out.print(f"[green]ok[/green]   {escape(name)}: up to date ({len(result.reused)} renditions)")
         else:
             out.print(
                 f"[green]ok[/green]   {escape(name)}: built {len(result.rendered)}, reused {len(result.reused)}"
                 f" -> {escape(str(build_root / name))}"
             )
-    failed = [r for r in results if r.status == "failed"]
+    failed = [r for r in results if r.status == Status.FAILED]
     out.print(f"{len(results) - len(failed)} of {len(results)} PSA(s) built")
     sys.exit(1 if failed else 0)

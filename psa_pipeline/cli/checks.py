@@ -10,7 +10,8 @@ from typing import Literal, cast
 import click
 from rich.console import Console
 
-from psa_pipeline.cli.common import assets_option, console
+from psa_pipeline.channels.config import load_config
+from psa_pipeline.cli.common import assets_option, channels_option, console
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.manifest.model import json_schema
 from psa_pipeline.manifest.scaffold import init_project
@@ -31,26 +32,37 @@ from psa_pipeline.validation.validate import Context, find_manifests, validate_a
     help="human (coloured on a terminal), json, junit (JUnit XML for CI), github (::error annotations).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 if any).")
+@channels_option
 @assets_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
-def validate(paths: tuple[Path, ...], fmt: str, strict: bool, assets_dir: Path | None, output: Path | None) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    channels_file: Path | None,
+    assets_dir: Path | None,
+    output: Path | None,
+) -> None:
     """Check manifests and every file they name.
 
     PATHS are psa.yaml files or folders; a folder means every psa.yaml below it.
     Checks: YAML syntax and duplicate keys, the schema (unknown keys get a "did you
     mean"), cross-field rules, that every asset exists inside the project and probes
     as the right kind of media, subtitle readability per language, and that the PSA
-    fits its broadcast slot. Every problem is printed as FILE:LINE:COL: message.
+    fits its broadcast slot and every channel's limits (the channels of --channels,
+    as build uses them). Every problem is printed as FILE:LINE:COL: message.
 
     \b
     Examples:
       psa validate projects/
       psa validate --format junit -o report.xml projects/
       psa validate --format github projects/my-psa/psa.yaml
+      psa validate --channels channels.yaml projects/
     """
     if not list(find_manifests(paths)):
         raise click.UsageError(f"no {', '.join(str(p) for p in paths)}: no psa.yaml found")
-    reports = validate_all(paths, Context(assets_dir=assets_dir))
+    config = load_config(channels_file)
+    reports = validate_all(paths, Context(assets_dir=assets_dir, config=config, channels_file=channels_file))
     if output is not None:
         with atomic_text(output) as handle:
             render(reports, fmt, strict, Console(file=handle, width=200, no_color=True, highlight=False))

@@ -13,7 +13,7 @@ from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import channels_option, console
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.progress import Progress
-from psa_pipeline.publish.publish import publish_all
+from psa_pipeline.publish.publish import describe, publish_all
 from psa_pipeline.publish.verify import find, load_catalogs
 from psa_pipeline.validation.validate import find_manifests
 
@@ -58,17 +58,17 @@ def publish(
         }
         if dry_run:
             counts["uploaded"] = sum(1 for f in result.files if f.action.startswith("would"))
-        table.add_row(result.psa_id or str(result.manifest), result.status, *(str(counts[a]) for a in counts))
+        table.add_row(result.psa_id or str(result.manifest), describe(result), *(str(counts[a]) for a in counts))
     out.print(table)
     for result in results:
         if result.error:
-            line = f"[red]{result.status}[/red] {escape(result.psa_id or str(result.manifest))}: {escape(result.error)}"
-            out.print(line, soft_wrap=True)
+            name = escape(result.psa_id or str(result.manifest))
+            out.print(f"[red]{describe(result)}[/red] {name}: {escape(result.error)}", soft_wrap=True)
     if dry_run:
         for result in results:
             for f in result.files:
                 out.print(f"{f.action:>13}  {escape(str(f.local))} -> {escape(f.url)}", highlight=False, soft_wrap=True)
-    sys.exit(0 if all(r.status in ("published", "up to date", "dry run") for r in results) else 1)
+    sys.exit(0 if all(r.status.finished or r.dry_run for r in results) else 1)
 
 
 @click.command()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+
+from psa_pipeline.core.problems import DiskFullError
 
 
 def temporary_name(path: Path) -> Path:
@@ -23,5 +26,9 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:  # typed, so callers need not look for "disk full" in messages
+            raise DiskFullError(f"{path}: no space left on device (disk full)") from None
+        raise
     finally:
         temporary.unlink(missing_ok=True)

@@ -71,3 +71,8 @@ class PsaError(Exception):
 
 class MediaError(PsaError):
     """A media file cannot be read or does not have what is needed."""
+
+
+class DiskFullError(PsaError):
+    """No space left where psa writes. Not a problem of one PSA: every other one would fail the same way,
+    so runs of many PSAs stop on it instead of reporting the same failure for each."""

@@ -14,10 +14,11 @@ from pydantic_core import ErrorDetails
 
 from psa_pipeline.core.problems import Location, Problem
 from psa_pipeline.manifest import yamlsrc
-from psa_pipeline.manifest.model import Manifest
+from psa_pipeline.manifest.model import SCHEMA_VERSION, Manifest
 from psa_pipeline.manifest.yamlsrc import Positions, YamlPath
 
 MANIFEST_NAME = "psa.yaml"
+SHOWN_MAX = 60  # characters of a refused value quoted back in a message
 
 
 @dataclass
@@ -67,6 +68,13 @@ def schema_problem(error: ErrorDetails, positions: Positions, model: type[BaseMo
             "error", "schema", f"missing required key '{path[-1]}' in {where}", positions.of_value(path[:-1])
         )
     got = error.get("input")
+    if model is Manifest and path == ("schema",) and error["type"] == "literal_error":
+        newer = isinstance(got, int) and got > SCHEMA_VERSION
+        fix = "upgrade psa-pipeline" if newer else f"write `schema: {SCHEMA_VERSION}`"
+        message = f"schema: this psa reads manifest schema {SCHEMA_VERSION}, not {got!r}: {fix}"
+        return Problem("error", "schema", message, positions.of_value(path))
+    if isinstance(got, str) and len(got) > SHOWN_MAX:  # a pasted paragraph must not flood the report
+        got = got[: SHOWN_MAX - 3] + "..."
     shown = f" (got {got!r})" if isinstance(got, (str, int, float, bool)) else ""
     return Problem("error", "schema", f"{dotted}: {_plain(error)}{shown}", positions.of_value(path))
 
@@ -80,6 +88,13 @@ def _plain(error: ErrorDetails) -> str:
         if pattern.startswith("^[a-z0-9]+"):
             return "must be a lowercase slug: letters, digits and single hyphens"
         return "has characters that are not allowed here"
+    if kind == "string_too_long":
+        limit = (error.get("ctx") or {}).get("max_length")
+        text = error.get("input")
+        length = f"is {len(text)} characters long; " if isinstance(text, str) else ""
+        return f"{length}at most {limit} characters are allowed here: shorten it"
+    if kind == "value_error":  # a model's own check: its message is written for people already
+        return str(error["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
         return str(error["msg"]).replace("Input should be", "must be")
     return str(error["msg"]).replace("Input should be", "must be")
@@ -96,6 +111,10 @@ def _field_names(model: type[BaseModel], path: YamlPath) -> list[str]:
     """Keys allowed in the mapping at `path`, found by walking the model's annotations."""
     current: Any = model
     for part in path:
+        mapping = _dict_values(current)
+        if mapping is not None:  # a mapping's key (a channel name): its value's type is next
+            current = mapping
+            continue
         current = _model_in(current)
         if current is None:
             return []
@@ -111,6 +130,19 @@ def _field_names(model: type[BaseModel], path: YamlPath) -> list[str]:
     if model_cls is None:
         return []
     return [info.alias or name for name, info in model_cls.model_fields.items()]
+
+
+def _dict_values(annotation: Any) -> Any:
+    """The value type of `dict[K, V]` (also inside `Annotated` or `| None`), else None."""
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _dict_values(arg)
+            if found is not None:
+                return found
+    return None
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

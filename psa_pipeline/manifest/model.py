@@ -8,25 +8,59 @@ each problem can point at its own YAML location.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from psa_pipeline.manifest import provinces
+from psa_pipeline.manifest.themes import THEMES
+
+SCHEMA_VERSION = 1
 
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=3, max_length=80),
 ]
 LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")]
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Limits on free text, refused at validate rather than by a platform at publish time. Titles:
+# YouTube's 100-character title limit, the strictest of the channels'. Names and roles: a long
+# line on the end card and in ID3/MP4 tags. Province: the longest official name ("Kepulauan
+# Bangka Belitung") with a "Provinsi" prefix, and room to spare.
+TITLE_MAX = 100
+NAME_MAX = 120
+PROVINCE_MAX = 40
+CARD_TEXT_MAX = 160
+LABEL_MAX = 60
+CUE_TEXT_MAX = 300
+
+
+def _text(limit: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=limit)
+
+
+Title = Annotated[str, _text(TITLE_MAX)]
+Name = Annotated[str, _text(NAME_MAX)]
+CardText = Annotated[str, _text(CARD_TEXT_MAX)]
+Label = Annotated[str, _text(LABEL_MAX)]
+CueText = Annotated[str, _text(CUE_TEXT_MAX)]
+Province = Annotated[
+    str,
+    _text(PROVINCE_MAX),
+    AfterValidator(provinces.canonical),
+]
+Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+
+
+def _folded(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# "Pungli" and " pungli" are the theme pungli, "Social" the channel social: case is not worth an error.
+FoldedWord = Annotated[Word, BeforeValidator(_folded)]
 # A path relative to the project folder, or `asset:<path>` inside the shared assets folder.
 AssetPath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Seconds = Annotated[float, Field(ge=0, le=3600)]
 Gain = Annotated[float, Field(ge=-60, le=24)]
-
-BUILTIN_CHANNELS = ("radio", "web", "youtube", "social", "whatsapp", "pedalaman")
-# Channels whose every rendition is a picture; a radio drama reaches them only as an audiogram.
-VIDEO_ONLY_CHANNELS = frozenset({"web", "youtube", "social", "whatsapp"})
-KNOWN_THEMES = ("suap", "pungli", "gratifikasi", "pajak", "lapor", "integritas", "pelayanan", "hoaks")
 
 
 class Strict(BaseModel):
@@ -34,11 +68,13 @@ class Strict(BaseModel):
 
 
 class Agency(Strict):
-    name: NonEmpty = Field(description="Full agency name, as on the end card.")
+    name: Name = Field(description=f"Full agency name, as on the end card (at most {NAME_MAX} characters).")
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")] = Field(
         description="Short code, e.g. BAPENDA-KALTENG; used in storage keys."
     )
-    province: NonEmpty = Field(description="Province, e.g. Kalimantan Tengah.")
+    province: Province = Field(
+        description="One of Indonesia's 38 provinces, official name, e.g. Kalimantan Tengah (not Kalteng)."
+    )
 
 
 class Track(Strict):
@@ -84,12 +120,12 @@ class Jingles(Strict):
 class Cue(Strict):
     start: Seconds
     end: Seconds
-    text: NonEmpty
+    text: CueText
 
 
 class SubtitleTrack(Strict):
     lang: LangCode = Field(description="ISO 639-3 code: ind, nij (Dayak Ngaju), bjn (Banjar), vkt, mui, ...")
-    label: str | None = Field(None, description="Human track title; defaults to the language name.")
+    label: Label | None = Field(None, description="Human track title; defaults to the language name.")
     file: AssetPath | None = Field(None, description="SRT or WebVTT file, timed against the content.")
     cues: list[Cue] | None = Field(None, description="Inline cues instead of a file.")
 
@@ -115,31 +151,33 @@ class Subtitles(Strict):
 
 
 class EndCard(Strict):
-    text: NonEmpty = Field(description="Call to action, e.g. 'Laporkan pungli: www.lapor.go.id / SMS 1708'.")
+    text: CardText = Field(description="Call to action, e.g. 'Laporkan pungli: www.lapor.go.id / SMS 1708'.")
     duration: Annotated[float, Field(ge=1, le=15)] = 4.0
     logo: AssetPath | None = Field(None, description="PNG or JPEG logo shown above the text.")
 
 
 class Approval(Strict):
-    approved_by: NonEmpty
-    role: NonEmpty
-    date: dt.date
+    approved_by: Name = Field(description="Name of the official who approved the PSA.")
+    role: Name = Field(description="Their position, e.g. Kepala Dinas Kominfo.")
+    date: dt.date = Field(description="Date of approval (not in the future).")
 
 
 class Manifest(Strict):
     schema_version: Literal[1] = Field(1, alias="schema", description="Manifest schema version.")
     id: Slug = Field(description="Lowercase slug, unique across all PSAs: letters, digits, hyphens.")
-    title: NonEmpty
+    title: Title = Field(description=f"Title of the PSA (at most {TITLE_MAX} characters: YouTube's limit).")
     agency: Agency
     kind: Literal["radio-drama", "video"]
-    themes: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]] = Field(min_length=1)
+    themes: list[FoldedWord] = Field(min_length=1, max_length=8, description=f"One or more of: {', '.join(THEMES)}.")
     language: LangCode = Field(description="Primary spoken language, ISO 639-3.")
     year: int | None = Field(None, ge=2000, le=2100, description="Production year; defaults to the approval year.")
     sources: Sources
     jingles: Jingles = Field(default_factory=lambda: Jingles())
     subtitles: Subtitles = Field(default_factory=lambda: Subtitles())
     end_card: EndCard | None = None
-    channels: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]] = Field(min_length=1)
+    channels: list[FoldedWord] = Field(
+        min_length=1, max_length=30, description="Channel profiles (built-in or from channels.yaml) to render for."
+    )
     slot: Annotated[float, Field(gt=0, le=600)] | None = Field(
         None, description="Broadcast spot length in seconds (e.g. 30, 60); the whole PSA must fit."
     )
@@ -149,8 +187,12 @@ class Manifest(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def json_schema() -> dict[str, object]:
+def json_schema() -> dict[str, Any]:
     schema = Manifest.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "psa-pipeline manifest (psa.yaml), schema v1"
+    # Editors offer the known themes and provinces; validate explains anything else (did you mean).
+    properties: dict[str, Any] = schema["properties"]
+    properties["themes"]["items"]["examples"] = list(THEMES)
+    schema["$defs"]["Agency"]["properties"]["province"]["examples"] = list(provinces.PROVINCES)
+    schema["title"] = f"psa-pipeline manifest (psa.yaml), schema v{SCHEMA_VERSION}"
     return schema

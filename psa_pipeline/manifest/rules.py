@@ -1,26 +1,26 @@
-"""Checks that tie several manifest fields together (pure: model + positions -> problems)."""
+"""Checks that tie several manifest fields together, and the reference lists (pure: model + positions -> problems)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Collection
+import re
 from typing import Protocol
 
 from psa_pipeline.core.problems import Problem, Severity
+from psa_pipeline.manifest import provinces
 from psa_pipeline.manifest.languages import LANGUAGES, MISTAKEN_CODES
-from psa_pipeline.manifest.model import VIDEO_ONLY_CHANNELS, Manifest
+from psa_pipeline.manifest.model import Approval, Manifest
+from psa_pipeline.manifest.themes import THEMES
 from psa_pipeline.manifest.yamlsrc import Positions, YamlPath
-
-# Channels whose renditions carry captions in the picture.
-BURN_IN_CHANNELS = frozenset({"social", "whatsapp"})
 
 
 class _Adder(Protocol):
     def __call__(self, severity: Severity, path: YamlPath, message: str, key: bool = False) -> None: ...
 
 
-def check_rules(manifest: Manifest, positions: Positions, known_channels: Collection[str]) -> list[Problem]:
+def check_rules(manifest: Manifest, positions: Positions) -> list[Problem]:
+    """Rules of the manifest alone; those that depend on the channel profiles are in validation/channel_rules.py."""
     problems: list[Problem] = []
 
     def add(severity: Severity, path: YamlPath, message: str, key: bool = False) -> None:
@@ -44,20 +44,12 @@ def check_rules(manifest: Manifest, positions: Positions, known_channels: Collec
 
     seen_channels: set[str] = set()
     for i, channel in enumerate(manifest.channels):
-        path: YamlPath = ("channels", i)
         if channel in seen_channels:
-            add("warning", path, f"channel '{channel}' is listed twice")
+            add("warning", ("channels", i), f"channel '{channel}' is listed twice")
         seen_channels.add(channel)
-        if channel not in known_channels:
-            hint = difflib.get_close_matches(channel, list(known_channels), n=1)
-            tail = f"; did you mean '{hint[0]}'?" if hint else f"; known channels: {', '.join(sorted(known_channels))}"
-            add("error", path, f"unknown channel '{channel}'{tail}")
-        elif manifest.kind == "radio-drama" and channel in VIDEO_ONLY_CHANNELS and not manifest.audiogram:
-            add(
-                "error",
-                path,
-                f"a radio drama cannot go to the video channel '{channel}' unless `audiogram: true` is set",
-            )
+    _check_themes(manifest, add)
+    _check_province(manifest, add)
+    _check_placeholders(manifest, add)
 
     _check_language(manifest.language, ("language",), add)
     languages: dict[str, int] = {}
@@ -82,22 +74,70 @@ def check_rules(manifest: Manifest, positions: Positions, known_channels: Collec
             have = ", ".join(languages) or "none"
             add("error", burn_path, f"burned-in language '{lang}' has no subtitle track (tracks: {have})")
     makes_video = manifest.kind == "video" or manifest.audiogram
-    for channel in sorted(BURN_IN_CHANNELS & set(manifest.channels)):
-        if makes_video and channel not in manifest.subtitles.burn_in and manifest.language not in languages:
-            add(
-                "warning",
-                ("subtitles",) if manifest.subtitles.tracks else ("channels",),
-                f"channel '{channel}' shows captions in the picture, but there is no `burn_in` entry for it "
-                f"and no track in the spoken language '{manifest.language}': it will have no captions",
-            )
-
     if makes_video and manifest.end_card is None:
         add("warning", (), "no `end_card`: video renditions will end without a call to action (e.g. SP4N-LAPOR!)")
     if manifest.approval is None:
         add("warning", (), "no `approval` block yet: `psa publish` will refuse this PSA until it is approved")
-    elif manifest.approval.date > dt.date.today():
-        add("warning", ("approval", "date"), f"approval date {manifest.approval.date} is in the future")
+    else:
+        _check_approval(manifest.approval, add)
     return problems
+
+
+def _check_themes(manifest: Manifest, add: _Adder) -> None:
+    for i, theme in enumerate(manifest.themes):
+        if theme not in THEMES:
+            hint = difflib.get_close_matches(theme, list(THEMES), n=1)
+            tail = f"did you mean '{hint[0]}'? " if hint else ""
+            add("error", ("themes", i), f"unknown theme '{theme}'; {tail}themes: {', '.join(THEMES)}")
+
+
+def _check_province(manifest: Manifest, add: _Adder) -> None:
+    province = manifest.agency.province
+    if province in provinces.PROVINCES:
+        return
+    hint = provinces.suggestion(province)
+    fix = f"write '{hint}'" if hint else "write the official name of one of Indonesia's 38 provinces (see README)"
+    add("error", ("agency", "province"), f"'{province}' is not the official name of a province: {fix}")
+
+
+# What people type before the real name is known ("Nama Pejabat" is what `psa init` suggests).
+_PLACEHOLDERS = frozenset(
+    {"nama", "nama pejabat", "nama lengkap", "name", "jabatan", "role", "tbd", "tba", "todo", "tbc", "xxx",
+     "n a", "na", "belum", "belum ada", "kosong", "isi", "diisi", "isi nama", "contoh", "test", "tes", "placeholder",
+     "pejabat", "kepala", "nama kepala dinas", "lorem ipsum", "judul", "judul psa", "nama instansi", "nama dinas",
+     "nama badan", "instansi", "dinas", "kode", "kode instansi", "teks", "isi teks"}
+)  # fmt: skip
+
+
+def is_placeholder(value: str) -> bool:
+    words = " ".join(re.sub(r"[^\w]+", " ", value.lower()).split())
+    return not words or words in _PLACEHOLDERS or re.fullmatch(r"x+|_+|\?+|0+", words.replace(" ", "")) is not None
+
+
+def _check_placeholders(manifest: Manifest, add: _Adder) -> None:
+    texts: list[tuple[YamlPath, str, str]] = [
+        (("title",), manifest.title, "the PSA's title as the public sees it"),
+        (("agency", "name"), manifest.agency.name, "the agency's full name, as on the end card"),
+        (("agency", "code"), manifest.agency.code, "the agency's short code, e.g. BAPENDA-KALTENG"),
+    ]
+    if manifest.end_card is not None:
+        texts.append((("end_card", "text"), manifest.end_card.text, "the call to action, e.g. SMS 1708"))
+    for path, value, what in texts:
+        if is_placeholder(value):
+            add("error", path, f"'{value}' is a placeholder: write {what}")
+
+
+def _check_approval(approval: Approval, add: _Adder) -> None:
+    if is_placeholder(approval.approved_by):
+        add("error", ("approval", "approved_by"),
+            f"'{approval.approved_by}' is a placeholder: write the name of the official who approved this PSA, "
+            "or remove the `approval` block until it is approved")  # fmt: skip
+    if is_placeholder(approval.role):
+        message = f"'{approval.role}' is a placeholder: write the approver's position, e.g. Kepala Dinas Kominfo"
+        add("error", ("approval", "role"), message)
+    if approval.date > dt.date.today():
+        message = f"approval date {approval.date} is in the future: write the date it was approved"
+        add("warning", ("approval", "date"), message + " (an error with --strict)")
 
 
 def _check_language(code: str, path: YamlPath, add: _Adder) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from psa_pipeline.core.problems import MediaError
+from psa_pipeline.core.problems import DiskFullError, MediaError
 from psa_pipeline.core.progress import Verbosity, verbosity
 
 ProgressCallback = Callable[[float], None]
@@ -143,6 +143,8 @@ def run_ffmpeg(
         raise ToolTimeout(f"{tool} took more than {timeout:g} s and was stopped")
     # ffmpeg can exit 0 after failing to write an output (a full disk while finishing an MP4): trust the log too.
     write_failure = next((line for line in stderr.splitlines() if _WRITE_FAILURE.search(line)), None)
+    if (write_failure is not None or process.returncode > 0) and "No space left on device" in stderr:
+        raise DiskFullError("ffmpeg could not write its output: no space left on device (disk full)")
     if write_failure is not None and process.returncode >= 0:
         raise ToolFailed(f"{tool} could not write its output: {gist(stderr)}", process.returncode, gist(stderr))
     if process.returncode != 0:

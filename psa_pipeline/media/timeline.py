@@ -61,3 +61,15 @@ def content_duration(main: float | None, tracks: list[tuple[float, float]]) -> f
     if main is not None:
         return main
     return max((start + duration for start, duration in tracks), default=0.0)
+
+
+def rendition_duration(line: Timeline, manifest: Manifest, video: bool, exact_slot: bool) -> float:
+    """How long a rendition runs: the whole timeline with a picture (end card included), the sound alone
+    without one, padded to the manifest's `slot` for a channel that plays exact spots.
+
+    The planner and validate's channel limits both use this, so a PSA that validate lets
+    through a channel's `max_duration` is the length build renders.
+    """
+    if video:
+        return round(line.total, 3)
+    return round(manifest.slot if exact_slot and manifest.slot else line.audio_end, 3)

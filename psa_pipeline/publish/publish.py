@@ -22,10 +22,12 @@ from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.core.progress import Progress
+from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.publish.destinations import Backend, PublishError, backend
 from psa_pipeline.records.base import RecordError
+from psa_pipeline.records.journal import FileAction
 from psa_pipeline.records.renditions import LoudnessValues, RenditionsRecord
 
 CATALOG_NAME = "index.json"
@@ -46,7 +48,7 @@ class FileOutcome:
     url: str
     size: int
     sha256: str
-    action: str = "pending"  # uploaded, skipped, refused, failed, would upload, would replace
+    action: FileAction = "pending"
     detail: str = ""
 
 
@@ -54,12 +56,20 @@ class FileOutcome:
 class PublishResult:
     manifest: Path
     psa_id: str | None = None
-    status: str = "failed"  # published, up to date, refused, failed, dry run
+    status: Status = Status.FAILED  # ok (published now), cached (already published), refused, failed, skipped
+    dry_run: bool = False  # skipped on purpose: nothing was written
     error: str | None = None
     files: list[FileOutcome] = field(default_factory=list)
 
 
 BytesDone = Callable[[int], None]
+
+
+def describe(result: PublishResult) -> str:
+    """The status in the words a media team reads in the summary."""
+    if result.dry_run:
+        return "dry run"
+    return {Status.OK: "published", Status.CACHED: "up to date"}.get(result.status, str(result.status))
 
 
 def slug(text: str) -> str:
@@ -86,10 +96,10 @@ def publish_psa(
     try:
         _publish(manifest_file, config, build_root, replace, dry_run, progress, result)
     except PsaError as exc:
-        result.status = "failed" if result.status != "refused" else "refused"
+        result.status = Status.FAILED if result.status != Status.REFUSED else Status.REFUSED
         result.error = str(exc)
     except Exception as exc:  # botocore raises many types; a transport failure must not stop the other PSAs
-        result.status = "failed"
+        result.status = Status.FAILED
         result.error = f"{type(exc).__name__}: {exc}"
     return result
 
@@ -109,7 +119,7 @@ def _publish(
     manifest = loaded.manifest
     result.psa_id = manifest.id
     if manifest.approval is None:
-        result.status = "refused"
+        result.status = Status.REFUSED
         raise PsaError(
             f"{manifest_file}: not approved; add an `approval:` block (approved_by, role, date) before publishing"
         )
@@ -143,12 +153,12 @@ def _publish(
         for outcome in files:
             _publish_file(store, outcome, manifest, record, replace, dry_run, progress)
     if any(f.action in ("refused", "failed") for f in result.files):
-        result.status = "refused" if all(f.action != "failed" for f in result.files) else "failed"
+        result.status = Status.REFUSED if all(f.action != "failed" for f in result.files) else Status.FAILED
         bad = next(f for f in result.files if f.action in ("refused", "failed"))
         result.error = f"{bad.url}: {bad.detail}"
         return
     if dry_run:
-        result.status = "dry run"
+        result.status, result.dry_run = Status.SKIPPED, True
         return
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     for channel, files in by_channel.items():
@@ -161,7 +171,7 @@ def _publish(
         # Also when nothing changed: a run killed between the two writes left the catalogue behind.
         _update_catalog(store, channel, manifest, published, store.url(publication_key))
     changed = any(f.action == "uploaded" for f in result.files)
-    result.status = "published" if changed else "up to date"
+    result.status = Status.OK if changed else Status.CACHED
 
 
 def _publish_file(
@@ -287,7 +297,7 @@ def publish_all(
             sent = sum(f.size for f in result.files if f.action == "uploaded")
             seconds = task.seconds
             task.finish(
-                f"{result.status:>10}  {result.psa_id or manifest}  {sent / 1e6:.1f} MB in {seconds:.1f} s"
+                f"{describe(result):>10}  {result.psa_id or manifest}  {sent / 1e6:.1f} MB in {seconds:.1f} s"
                 f" ({sent / 1e6 / max(seconds, 1e-3):.1f} MB/s)"
             )
             results.append(result)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from psa_pipeline.channels.config import ChannelConfig, builtin
 from psa_pipeline.core.problems import Location, ManifestReport, MediaError, Problem, PsaError
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import MANIFEST_NAME, load_manifest
-from psa_pipeline.manifest.model import BUILTIN_CHANNELS, Manifest
-from psa_pipeline.manifest.rules import check_rules
+from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.manifest.yamlsrc import Positions
 from psa_pipeline.media import subtitles
 from psa_pipeline.media.probe import MediaInfo, probe
 from psa_pipeline.media.timeline import content_duration, timeline
+from psa_pipeline.validation import channel_rules
 
 # Folders never searched for manifests: outputs, caches, tooling.
 SKIPPED_DIRS = frozenset({"build", "node_modules", "__pycache__", ".venv", "venv", ".git"})
@@ -42,7 +43,12 @@ def find_manifests(paths: Iterable[Path]) -> Iterator[Path]:
 @dataclass(frozen=True)
 class Context:
     assets_dir: Path | None = None  # None: look for assets/ above each project
-    known_channels: Collection[str] = BUILTIN_CHANNELS
+    config: ChannelConfig | None = None  # the channels build will use; None: the built-in ones
+    channels_file: Path | None = None  # where `config` came from, to name it in messages
+
+    @property
+    def channels(self) -> ChannelConfig:
+        return self.config or builtin()
 
 
 def validate_file(file: Path, context: Context = Context()) -> ManifestReport:
@@ -70,7 +76,9 @@ def _check_manifest(
     manifest: Manifest, positions: Positions, project_dir: Path, context: Context, report: ManifestReport
 ) -> None:
     report.checks.append("rules")
-    report.problems.extend(check_rules(manifest, positions, context.known_channels))
+    report.checks.append(channel_rules.CHECK)
+    channels = context.channels
+    report.problems.extend(channel_rules.manifest_problems(manifest, positions, channels, context.channels_file))
 
     report.checks.append("assets")
     assets_dir = context.assets_dir or assets.find_assets_dir(project_dir)
@@ -116,22 +124,25 @@ def _check_manifest(
             continue
         report.problems.extend(subtitles.check_cues(cues, manifest.subtitles.rules, content, check))
 
+    report.problems.extend(
+        channel_rules.source_problems(manifest, positions, context.channels, media.get(("sources", "video")))
+    )
     report.checks.append("duration")
-    if content is not None and manifest.slot is not None:
-        intro = media.get(("jingles", "intro", "file"))
-        outro = media.get(("jingles", "outro", "file"))
-        if (manifest.jingles.intro is None or intro) and (manifest.jingles.outro is None or outro):
-            plan = timeline(manifest, intro.duration if intro else 0.0, content, outro.duration if outro else 0.0)
-            if plan.total > manifest.slot + 0.001:
-                report.problems.append(
-                    Problem(
-                        "error",
-                        "duration",
-                        f"the PSA runs {plan.total:.2f} s (jingles {plan.intro + plan.outro:.2f} s, content "
-                        f"{plan.content:.2f} s, end card {plan.end_card:.2f} s) but its slot is {manifest.slot:g} s",
-                        positions.of_value(("slot",)),
-                    )
+    intro = media.get(("jingles", "intro", "file"))
+    outro = media.get(("jingles", "outro", "file"))
+    if content is not None and (manifest.jingles.intro is None or intro) and (manifest.jingles.outro is None or outro):
+        plan = timeline(manifest, intro.duration if intro else 0.0, content, outro.duration if outro else 0.0)
+        report.problems.extend(channel_rules.duration_problems(manifest, positions, context.channels, plan))
+        if manifest.slot is not None and plan.total > manifest.slot + 0.001:
+            report.problems.append(
+                Problem(
+                    "error",
+                    "duration",
+                    f"the PSA runs {plan.total:.2f} s (jingles {plan.intro + plan.outro:.2f} s, content "
+                    f"{plan.content:.2f} s, end card {plan.end_card:.2f} s) but its slot is {manifest.slot:g} s",
+                    positions.of_value(("slot",)),
                 )
+            )
 
 
 def _content_duration(manifest: Manifest, media: dict[tuple[str | int, ...], MediaInfo]) -> float | None:
