@@ -22,8 +22,9 @@ from faultproxy import FaultProxy
 from s3fixtures import S3Server
 
 from psa_pipeline.channels.config import ChannelConfig, load_config
-from psa_pipeline.publish.destinations import S3Backend, S3Destination
+from psa_pipeline.channels.destinations import S3Destination
 from psa_pipeline.publish.publish import publish_psa
+from psa_pipeline.publish.s3 import S3Backend
 
 TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
 
@@ -90,14 +91,17 @@ def test_a_rerun_skips_and_different_content_is_refused(
 ) -> None:
     manifest, build = built
     config = s3_config(s3_server.endpoint_url, s3_bucket)
-    assert publish_psa(manifest, config, build).status == "published"
-    again = publish_psa(manifest, config, build)
-    assert again.status == "up to date" and {f.action for f in again.files} == {"skipped"}
     key = "psa/kalimantan-tengah/bapenda-kalteng/2025/pajak-jujur/web/pajak-jujur-web-small.mp4"
     s3_server.client().put_object(Bucket=s3_bucket, Key=key, Body=b"someone else's file", Metadata={"sha256": "0" * 64})
     refused = publish_psa(manifest, config, build)
     assert refused.status == "refused" and "already published with different content" in (refused.error or "")
+    assert {f.action for f in refused.files} <= {"refused", "pending"}  # refused before any upload
     assert s3_server.client().get_object(Bucket=s3_bucket, Key=key)["Body"].read() == b"someone else's file"
+    assert [k for k in objects(s3_server, s3_bucket) if k != key] == []
+    s3_server.client().delete_object(Bucket=s3_bucket, Key=key)
+    assert publish_psa(manifest, config, build).status == "published"
+    again = publish_psa(manifest, config, build)
+    assert again.status == "up to date" and {f.action for f in again.files} == {"skipped"}
 
 
 def test_an_object_corrupted_between_upload_and_verify_fails_the_psa(
