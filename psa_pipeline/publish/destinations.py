@@ -27,6 +27,7 @@ class PublishError(PsaError):
 class Existing:
     sha256: str | None  # what the object's metadata claims; None when it carries none
     size: int
+    checksum: str | None = None  # SHA-256 of the stored bytes as the server computed it, when it keeps one
 
 
 @dataclass(frozen=True)

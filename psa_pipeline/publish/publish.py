@@ -166,9 +166,6 @@ def _publish(
     manifest, record = _load(manifest_file, build_root, result)
     plans = _plan(manifest, record, config, build_root)
     result.files = [f for plan in plans for f in plan.files]
-    for plan in plans:  # before any upload: another agency's id is refused with nothing written
-        catalogue, _ = read_catalogue(plan.store, plan.channel)
-        check_owner(catalogue, manifest.id, manifest.agency.code, plan.store.url(f"{plan.channel}/{CATALOG_NAME}"))
     with ExitStack() as held:
         if not dry_run:
             # Sorted, so two runs that need the same folders never hold one each and wait for the other.
@@ -200,6 +197,8 @@ def _inspect(plan: ChannelPlan, manifest: Manifest, replace: bool) -> None:
     """Decide each file's fate from the stored bytes themselves, not from what metadata claims."""
     store = plan.store
     catalogue, _ = read_catalogue(store, plan.channel)
+    # Before any upload: another agency's id is refused with nothing written (and again when merging).
+    check_owner(catalogue, manifest.id, manifest.agency.code, store.url(f"{plan.channel}/{CATALOG_NAME}"))
     ours = catalogue.psas.get(manifest.id) if catalogue else None
     catalogued = {(f.key, f.sha256) for f in ours.files} if ours else set()
     plan.intent = transaction.read_intent(store, plan.folder)
@@ -210,7 +209,9 @@ def _inspect(plan: ChannelPlan, manifest: Manifest, replace: bool) -> None:
         if existing is None:
             f.plan = "upload"
             continue
-        stored = store.stored_sha256(f.key, f.size) if existing.size == f.size else existing.sha256
+        # Another size is other content; its claimed hash is only for the message.
+        same_size = existing.size == f.size
+        stored = (existing.checksum or store.stored_sha256(f.key, f.size)) if same_size else existing.sha256
         if stored == f.sha256:
             f.plan, f.detail = "skip", "already published with the same content (verified)"
         elif existing.sha256 == f.sha256 or (store.stored_key(f.key), f.sha256) in catalogued:

@@ -100,22 +100,18 @@ class S3Backend:
                 raise
 
     def existing(self, key: str) -> Existing | None:
-        head = self._found(self.client.head_object, key)
+        head = self._found(self.client.head_object, key, ChecksumMode="ENABLED")
         if head is None:
             return None
-        return Existing(head.get("Metadata", {}).get("sha256"), int(head.get("ContentLength", 0)))
+        size = int(head.get("ContentLength", 0))
+        return Existing(head.get("Metadata", {}).get("sha256"), size, _full_object_sha256(head))
 
     def stored_sha256(self, key: str, size: int) -> str:
         """The stored bytes' SHA-256: the server's own full-object checksum if it keeps one, else read back."""
+        found = self.existing(key)
+        if found is not None and found.checksum and found.size == size:
+            return found.checksum
         with self._errors(key):
-            head = self.client.head_object(Bucket=self.config.bucket, Key=self.stored_key(key), ChecksumMode="ENABLED")
-            checksum = head.get("ChecksumSHA256")
-            # A multipart upload's checksum is usually a checksum of part checksums, not of the bytes;
-            # servers do not all say so (ChecksumType), so only a single-part object's (plain ETag) is used.
-            single = "-" not in head.get("ETag", "-") and "-" not in (checksum or "-")
-            whole = single and head.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT"
-            if checksum and whole and int(head.get("ContentLength", -1)) == size:
-                return base64.b64decode(checksum).hex()
             body = self.client.get_object(Bucket=self.config.bucket, Key=self.stored_key(key))["Body"]
             digest = hashlib.sha256()
             for chunk in iter(lambda: body.read(CHUNK), b""):
@@ -174,6 +170,21 @@ class S3Backend:
             raise
         return True
 
+    def _create(self, key: str, data: bytes) -> str | None:
+        """Create `key` only if absent; its ETag, or None when it exists."""
+        from botocore.exceptions import ClientError
+
+        try:
+            put = self.client.put_object(
+                Bucket=self.config.bucket, Key=self.stored_key(key), Body=data, IfNoneMatch="*",
+                ContentType="application/json",
+            )  # fmt: skip
+        except ClientError as exc:
+            if _code(exc) in _CONFLICT:
+                return None
+            raise
+        return str(put["ETag"])
+
     def read(self, key: str) -> Versioned | None:
         got = self._found(self.client.get_object, key)
         if got is None:
@@ -208,7 +219,8 @@ class S3Backend:
             lease = {"host": socket.gethostname(), "pid": os.getpid(), "token": unique_suffix(),
                      "expires": time.time() + LEASE_SECONDS}  # fmt: skip
             with self._errors(key):
-                if self._put(key, json.dumps(lease).encode(), IfNoneMatch="*", ContentType="application/json"):
+                etag = self._create(key, json.dumps(lease).encode())
+                if etag is not None:
                     break
                 held = self.read(key)
                 if held is not None and self._stale(held):
@@ -223,10 +235,9 @@ class S3Backend:
         try:
             yield
         finally:
-            with contextlib.suppress(PublishError):
-                current = self.read(key)
-                if current is not None and json.loads(current.data).get("token") == lease["token"]:
-                    self._delete_if(key, current.version)
+            # Only our own lease: if it expired and another run took over, theirs has another ETag.
+            with contextlib.suppress(PublishError), self._errors(key):
+                self._delete_if(key, etag)
 
     def _stale(self, held: Versioned) -> bool:
         try:
@@ -259,6 +270,16 @@ class S3Backend:
                     )
                     count += 1
         return count
+
+
+def _full_object_sha256(head: dict[str, Any]) -> str | None:
+    checksum = head.get("ChecksumSHA256")
+    # A multipart upload's checksum is usually a checksum of part checksums, not of the bytes; servers
+    # do not all say so (ChecksumType), so only a single-part object's (plain ETag) is used.
+    single = "-" not in head.get("ETag", "-") and "-" not in (checksum or "-")
+    if not checksum or not single or head.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT":
+        return None
+    return base64.b64decode(checksum).hex()
 
 
 def _code(exc: Any) -> str:
