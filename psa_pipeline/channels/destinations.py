@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, WrapValidator, field_validator
 
 DEFAULT_TEMPLATE = "{province}/{agency}/{year}/{id}/{channel}/{file}"
 PLACEHOLDERS = ("province", "agency", "year", "id", "channel", "file")
@@ -107,4 +107,15 @@ class S3Destination(_Strict):
         return value.rstrip("/") if value else value
 
 
-DestinationConfig = Annotated[FolderDestination | S3Destination, Field(discriminator="type")]
+def _by_type(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # Chosen by hand rather than with a pydantic discriminator: a discriminator puts its tag into
+    # every error's location (destinations.web.s3.prefix), which has no line in the YAML file.
+    kinds: dict[object, type[BaseModel]] = {"folder": FolderDestination, "s3": S3Destination}
+    if isinstance(value, dict) and value.get("type") in kinds:
+        return kinds[value["type"]].model_validate(value)
+    if isinstance(value, FolderDestination | S3Destination):
+        return handler(value)
+    raise ValueError("a destination needs `type: folder` or `type: s3`")
+
+
+DestinationConfig = Annotated[FolderDestination | S3Destination, WrapValidator(_by_type)]
