@@ -54,9 +54,11 @@ def fake_psa(
     channels: tuple[str, ...] = ("web", "whatsapp"),
     version: str = "1",
     size: int = 3000,
+    province: str | None = None,
 ) -> FakePsa:
     """Write projects/<id>/psa.yaml and build/<id>/ (renditions.json and one file per channel) below `root`."""
-    name, province = AGENCIES[agency_code]
+    name, home = AGENCIES[agency_code]
+    province = province or home
     project = root / "projects" / psa_id
     (project / "media").mkdir(parents=True, exist_ok=True)
     source = project / "media" / "spot.wav"

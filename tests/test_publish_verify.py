@@ -166,6 +166,7 @@ def test_only_catalogues_named_index_json_are_read_from_a_bucket(
     forged = json.loads((dest / "web" / "index.json").read_text())
     forged["psas"]["spot-satu"]["files"][0]["sha256"] = hashlib.sha256(b"palsu").hexdigest()
     client.put_object(Bucket=s3_bucket, Key="psa/web/fake-index.json", Body=json.dumps(forged).encode())
+    client.put_object(Bucket=s3_bucket, Key="psa/kalteng/2025/x/web/index.json", Body=json.dumps(forged).encode())
     args = ("--catalog", f"s3://{s3_bucket}/psa/", "--endpoint-url", s3_server.endpoint_url)
     result = run_psa("verify", forged_file, *args, "--allow-http")
     assert result.code == 1 and "NOT an official rendition" in result.stdout
@@ -173,3 +174,16 @@ def test_only_catalogues_named_index_json_are_read_from_a_bucket(
     assert result.code == 0 and "official PSA" in result.stdout
     result = run_psa("verify", official_file(psa), *args)
     assert_refused(result.code, result.stderr, "only https://")
+
+
+def test_a_catalogue_planted_deep_in_a_folder_is_not_read(tmp_path: Path, published: tuple[FakePsa, Path]) -> None:
+    psa, dest = published
+    forged = json.loads((dest / "web" / "index.json").read_text())
+    forged["psas"]["spot-satu"]["files"][0]["sha256"] = hashlib.sha256(b"palsu").hexdigest()
+    planted = dest / "kalimantan-timur" / "diskominfo-kaltim" / "index.json"
+    planted.write_text(json.dumps(forged))
+    fake = tmp_path / "palsu.mp3"
+    fake.write_bytes(b"palsu")
+    result = run_psa("verify", fake, "--catalog", dest)
+    assert result.code == 1 and "NOT an official rendition" in result.stdout
+    assert run_psa("verify", official_file(psa), "--catalog", dest).code == 0

@@ -149,9 +149,19 @@ def _plan(manifest: Manifest, record: RenditionsRecord, config: ChannelConfig, b
         template = config.destination_for(entry.channel).key_template
         for built in entry.files():
             key = key_for(template, manifest, year, entry.channel, Path(built.file).name)
+            _check_key_length(plan.store.stored_key(key))
             local = build_root / manifest.id / built.file
             plan.files.append(FileOutcome(entry.channel, local, key, plan.store.url(key), built.size, built.sha256))
     return list(plans.values())
+
+
+def _check_key_length(key: str) -> None:
+    # S3 keys end at 1024 bytes and most file systems' names at 255: refuse before the first upload.
+    if len(key.encode()) > 1024 or any(len(segment.encode()) > 255 for segment in key.split("/")):
+        raise PsaError(
+            f"destination key too long ({len(key.encode())} bytes; at most 1024, 255 per folder name): {key[:120]}…; "
+            "shorten the manifest's id, agency or province, or the channel's key_template"
+        )
 
 
 def _publish(

@@ -62,7 +62,8 @@ def load_catalogs(
         return [_parse(_fetch(location, allow_http, deadline), location)]
     path = Path(location)
     if path.is_dir():
-        files = sorted(path.rglob(CATALOG_NAME))[: MAX_CATALOGS + 1]
+        # Where psa puts catalogues (<destination>/<channel>/index.json), not any index.json deeper down.
+        files = [f for f in (path / CATALOG_NAME, *sorted(path.glob(f"*/{CATALOG_NAME}"))) if f.is_file()]
         if not files:
             raise CatalogueUnreadable(f"no {CATALOG_NAME} catalogue below {path}")
         if len(files) > MAX_CATALOGS:
@@ -150,8 +151,7 @@ def _s3_catalogs(
             keys = []
             for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
                 deadline.left(location)
-                # Exactly index.json, not anything that ends like it ("fake-index.json").
-                keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].rsplit("/", 1)[-1] == CATALOG_NAME]
+                keys += [o["Key"] for o in page.get("Contents", []) if _catalogue_key(o["Key"], key)]
                 if len(keys) > MAX_CATALOGS:
                     raise CatalogueUnreadable(f"more than {MAX_CATALOGS} catalogues below {location}; name one")
             if not keys:
@@ -166,6 +166,14 @@ def _s3_catalogs(
         return catalogs
     except (BotoCoreError, ClientError) as exc:
         raise CatalogueUnreadable(f"cannot read catalogue {location}: {exc}") from None
+
+
+def _catalogue_key(key: str, prefix: str) -> bool:
+    """`<prefix><channel>/index.json` (or `<prefix>index.json`): not "fake-index.json", nor one deep in a PSA's folder."""
+    if not prefix.endswith("/") and prefix:
+        prefix += "/"
+    rest = key[len(prefix) :].split("/")
+    return rest[-1] == CATALOG_NAME and len(rest) <= 2
 
 
 def _parse(raw: bytes, where: str) -> CatalogueRecord:
