@@ -169,7 +169,7 @@ def _s3_catalogs(
 
 
 def _catalogue_key(key: str, prefix: str) -> bool:
-    """`<prefix><channel>/index.json` (or `<prefix>index.json`): not "fake-index.json", nor one deep in a PSA's folder."""
+    """`<prefix><channel>/index.json` or `<prefix>index.json`; not "fake-index.json", nor one deep in a PSA folder."""
     if not prefix.endswith("/") and prefix:
         prefix += "/"
     rest = key[len(prefix) :].split("/")
