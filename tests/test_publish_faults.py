@@ -107,3 +107,18 @@ def test_a_killed_publishers_s3_lease_is_taken_over_on_the_same_host(
     assert time.monotonic() - started < 10
     keys = [o["Key"] for o in s3_server.client().list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
     assert not [k for k in keys if k.endswith(".psa-publish.lock")]
+
+
+def test_stale_multipart_cleanup_never_touches_a_neighbouring_psa(
+    aws_env: None, s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    client = s3_server.client()
+    neighbour = client.create_multipart_upload(Bucket=s3_bucket, Key="psa/web/spot-satu-2/spot-satu-2-web-spot.mp3")
+    stale = client.create_multipart_upload(Bucket=s3_bucket, Key="psa/web/spot-satu/left-by-a-killed-run.mp3")
+    psa = fake_psa(tmp_path, "spot-satu", channels=("web",))
+    config = ChannelConfig(destinations={"default": S3Destination(
+        type="s3", bucket=s3_bucket, endpoint_url=s3_server.endpoint_url, prefix="psa",
+        key_template="{channel}/{id}/{file}")})  # fmt: skip
+    assert publish_psa(psa.manifest, config, psa.build_root).status == "published"
+    open_uploads = {u["UploadId"] for u in client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", [])}
+    assert open_uploads == {neighbour["UploadId"]} and stale["UploadId"] not in open_uploads
