@@ -4,12 +4,14 @@ Run `.venv/bin/vulture` to check; add a name here only with the reason it is not
 """
 
 from psa_pipeline.channels.config import ChannelProfile, RenditionSpec, _Strict
+from psa_pipeline.channels.destinations import S3Destination
 from psa_pipeline.cli.batch import batch_run
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.languages import Language
 from psa_pipeline.manifest.model import Approval, Manifest, Strict
 from psa_pipeline.records.base import Record
 from psa_pipeline.records.journal import BatchJournal, StepOutcome
+from psa_pipeline.records.publication import PlannedFile
 from psa_pipeline.records.renditions import Captions, RenditionEntry
 
 # pydantic reads these class attributes and fields: configuration, and the data users write in YAML.
@@ -44,9 +46,14 @@ Language.bcp47
 Captions.burned_in
 RenditionEntry.limiter_db
 
-# pydantic runs model validators through their decorator.
+# pydantic runs model and field validators through their decorators.
 RenditionSpec._fits_its_container
+S3Destination._prefix
+S3Destination._url
 
 # Times in the batch journal, for people reading it and for the report.
 StepOutcome.at
 BatchJournal.updated_at
+
+# The hash a --replace overwrote, kept in the intent record for the people who read it after a crash.
+PlannedFile.old_sha256

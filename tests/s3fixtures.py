@@ -121,13 +121,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def start_moto_server(log_path: Path, attempts: int = 3) -> Iterator[S3Server]:
-    """Run ``python -m moto.server`` on a free loopback port until the context exits."""
+    """Run moto's server (with atomic conditional writes, see moto_atomic.py) on a free loopback port."""
     last_error = ""
     for _ in range(attempts):
         port = free_port()
         with log_path.open("ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+                [sys.executable, str(Path(__file__).with_name("moto_atomic.py")), HOST, str(port)],
                 stdin=subprocess.DEVNULL,
                 # A file, not a pipe: nobody drains a pipe, and a full one would block the server mid-request.
                 stdout=log,

@@ -209,7 +209,7 @@ def test_a_file_size_limit_that_the_peak_bitrate_could_break_is_a_warning(tmp_pa
 
 
 def test_psa_validate_reports_a_bad_channels_file_at_its_line(tmp_path: Path) -> None:
-    from conftest import run_psa
+    from helpers import run_psa
 
     bad = config_file(tmp_path, RADIO_RRI.replace("channels: 1}", "channels: 3}"))
     load(tmp_path, radio(channels=["radio-rri"]))

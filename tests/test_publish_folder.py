@@ -138,7 +138,7 @@ def test_a_file_written_by_someone_else_meanwhile_is_not_overwritten(
 ) -> None:
     from psa_pipeline.channels.config import load_config
     from psa_pipeline.core.status import Status
-    from psa_pipeline.publish.destinations import FolderBackend
+    from psa_pipeline.publish.folder import FolderBackend
     from psa_pipeline.publish.publish import publish_psa
 
     folder, config = built

@@ -7,9 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make_tone, run_psa, video_project
-
-TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
+from helpers import TINY, make_tone, run_psa, video_project
 
 pytestmark = pytest.mark.media
 

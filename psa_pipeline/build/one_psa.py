@@ -30,6 +30,7 @@ from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.problems import DiskFullError, Location, MediaError, PsaError
+from psa_pipeline.core.processes import alive
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.languages import label
@@ -397,18 +398,8 @@ def _remove_abandoned_work(out_dir: Path) -> None:
     """Work folders of builds that were killed (power loss, SIGKILL) hold only partial files."""
     for folder in out_dir.glob(".work-*"):
         pid = folder.name.split("-")[1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _remove_dropped(old: dict[str, RenditionEntry], keep: set[str], out_dir: Path) -> None:

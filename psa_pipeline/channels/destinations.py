@@ -2,16 +2,61 @@
 
 Only the shape lives here, so `psa validate --channels` can check a destination before anything
 is uploaded; the code that talks to the storage is in `psa_pipeline.publish.destinations`.
+Key templates and prefixes are checked here, as validators, so every loader of a channels file
+reports a bad one with its file and line instead of a traceback after uploads began.
 """
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, WrapValidator, field_validator
 
 DEFAULT_TEMPLATE = "{province}/{agency}/{year}/{id}/{channel}/{file}"
+PLACEHOLDERS = ("province", "agency", "year", "id", "channel", "file")
+# Without these a template maps several files, channels or PSAs onto one key.
+REQUIRED_PLACEHOLDERS = ("id", "channel", "file")
+
+Text = Annotated[str, Field(max_length=256)]
+
+
+def check_key_template(template: str) -> str:
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"key_template {template!r} is not a valid template ({exc})") from None
+    names = [name for _, name, _, _ in parsed if name is not None]
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS:
+            raise ValueError(
+                f"key_template has an unknown placeholder {{{name}}}; use only "
+                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+            )
+        if spec or conversion:
+            raise ValueError(f"key_template placeholder {{{name}}} must be plain, without ':' or '!'")
+    missing = [p for p in REQUIRED_PLACEHOLDERS if p not in names]
+    if missing:
+        raise ValueError(
+            "key_template must contain " + ", ".join(f"{{{p}}}" for p in missing)
+            + " (otherwise several files would share one key)"
+        )  # fmt: skip
+    segments = template.split("/")
+    if segments[-1] != "{file}":
+        # publication.json and the stale-upload cleanup work on the folder that holds one PSA's files.
+        raise ValueError("key_template must end with the segment /{file}")
+    _check_segments(template, "key_template")
+    return template
+
+
+def _check_segments(value: str, what: str) -> None:
+    if value.startswith("/") or "\\" in value:
+        raise ValueError(f"{what} {value!r} must be a relative path with '/' separators")
+    if any(segment in ("", ".", "..") for segment in value.split("/")):
+        raise ValueError(f"{what} {value!r} must not have empty, '.' or '..' segments")
 
 
 class _Strict(BaseModel):
@@ -21,23 +66,56 @@ class _Strict(BaseModel):
 class FolderDestination(_Strict):
     type: Literal["folder"]
     path: Path = Field(description="Root folder; relative paths are taken from the working directory.")
-    key_template: str = DEFAULT_TEMPLATE
+    key_template: Text = DEFAULT_TEMPLATE
+
+    _check_template = field_validator("key_template")(check_key_template)
 
 
 class S3Destination(_Strict):
     type: Literal["s3"]
-    bucket: Annotated[str, Field(min_length=3, max_length=63)]
-    prefix: str = ""
-    key_template: str = DEFAULT_TEMPLATE
-    endpoint_url: str | None = Field(None, description="MinIO / Ceph endpoint; omit for AWS S3.")
-    region: str = "us-east-1"
-    storage_class: str | None = None
+    bucket: Annotated[str, Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")]
+    prefix: Text = Field("", description="Put before every key, e.g. `psa/`; a missing final '/' is added.")
+    key_template: Text = DEFAULT_TEMPLATE
+    endpoint_url: Text | None = Field(None, description="MinIO / Ceph endpoint; omit for AWS S3.")
+    region: Annotated[str, Field(max_length=32)] = "us-east-1"
+    storage_class: Annotated[str, Field(max_length=32)] | None = None
     public: bool = Field(False, description="Upload with the public-read ACL.")
-    cache_control: str | None = "public, max-age=86400"
-    public_base_url: str | None = Field(None, description="URL the public reaches files at (CDN); default: endpoint.")
+    cache_control: Text | None = "public, max-age=86400"
+    public_base_url: Text | None = Field(
+        None, description="URL of the bucket root (CDN); the prefix and key are added to it. Default: endpoint."
+    )
     multipart_threshold_mb: float = Field(16, gt=0)
-    max_attempts: int = Field(6, ge=1, le=20, description="Tries per request, with backoff (botocore standard mode).")
-    timeout_seconds: float = Field(60, gt=0, le=600, description="Connect and read timeout of each request.")
+    max_attempts: int = Field(4, ge=1, le=20, description="Tries per request, with backoff (botocore standard mode).")
+    timeout_seconds: float = Field(20, gt=0, le=600, description="Connect and read timeout of each request.")
+
+    _check_template = field_validator("key_template")(check_key_template)
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value:
+            return value
+        value = value if value.endswith("/") else value + "/"
+        _check_segments(value[:-1], "prefix")
+        return value
+
+    @field_validator("endpoint_url", "public_base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} must start with https:// (or http:// for a local test server)")
+        return value.rstrip("/") if value else value
 
 
-DestinationConfig = Annotated[FolderDestination | S3Destination, Field(discriminator="type")]
+def _by_type(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # Chosen by hand rather than with a pydantic discriminator: a discriminator puts its tag into
+    # every error's location (destinations.web.s3.prefix), which has no line in the YAML file.
+    kinds: dict[object, type[BaseModel]] = {"folder": FolderDestination, "s3": S3Destination}
+    if isinstance(value, dict) and value.get("type") in kinds:
+        return kinds[value["type"]].model_validate(value)
+    if isinstance(value, FolderDestination | S3Destination):
+        return handler(value)
+    raise ValueError("a destination needs `type: folder` or `type: s3`")
+
+
+DestinationConfig = Annotated[FolderDestination | S3Destination, WrapValidator(_by_type)]

@@ -11,10 +11,9 @@ from rich.table import Table
 
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import channels_option, console
-from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.progress import Progress
 from psa_pipeline.publish.publish import describe, publish_all
-from psa_pipeline.publish.verify import find, load_catalogs
+from psa_pipeline.publish.verify import CatalogueUnreadable, load_catalogs, printable, verdicts
 from psa_pipeline.validation.validate import find_manifests
 
 
@@ -77,26 +76,26 @@ def publish(
     "--catalog", required=True, help="Catalogue: a path (index.json or a folder), an https URL, or s3://bucket/key."
 )
 @click.option("--endpoint-url", help="S3 endpoint for an s3:// catalogue (MinIO, Ceph).")
-def verify(files: tuple[Path, ...], catalog: str, endpoint_url: str | None) -> None:
+@click.option("--allow-http", is_flag=True, help="Accept a catalogue over plain http:// (a local test server).")
+@click.option("--timeout", type=click.FloatRange(1, 600), default=60, show_default=True,
+              help="Seconds for fetching every catalogue, in all.")  # fmt: skip
+def verify(files: tuple[Path, ...], catalog: str, endpoint_url: str | None, allow_http: bool, timeout: float) -> None:
     """Say whether FILES are official PSA renditions (check before sharing).
 
     Hashes each file and looks it up in the published catalogue. Exit 0 when
-    every file is official, 1 when any is not.
+    every file is official, 1 when any is not, 2 when the catalogue cannot be
+    read or is not a psa-pipeline catalogue.
 
     \b
     Example:
       psa verify video-dari-whatsapp.mp4 --catalog publish/
     """
-    catalogs = load_catalogs(catalog, endpoint_url)
-    all_official = True
-    for file in files:
-        matches = find(sha256_file(file), catalogs)
-        if matches:
-            m = matches[0]
-            click.echo(
-                f"{file}: official PSA: {m.title}, {m.agency}, published {m.published_at[:10]}, channel {m.channel}"
-            )
-        else:
-            all_official = False
-            click.echo(f"{file}: NOT an official rendition (no published file has this content)")
+    try:
+        catalogs = load_catalogs(catalog, endpoint_url, allow_http, timeout)
+    except CatalogueUnreadable as exc:
+        click.echo(f"psa: error: {printable(str(exc))}", err=True)
+        sys.exit(2)
+    lines, all_official = verdicts(list(files), catalogs)
+    for line in lines:
+        click.echo(line)
     sys.exit(0 if all_official else 1)

@@ -1,9 +1,11 @@
 """`psa publish`: approved PSAs to their channels' destinations, staged so no reader sees half a PSA.
 
-Order for each PSA and channel: every file uploaded (or found already there with the same
-SHA-256) and read back and hashed; only then its `publication.json`; only then the channel's
-catalogue `index.json`. A file already published with different content is refused unless
-`--replace`, which records what it replaced.
+For each PSA: refuse an unapproved PSA, an out-of-date build, or an id another agency owns;
+hold each channel's PSA folder exclusively; look at every file already there and verify its
+stored bytes (a corrupt copy of ours is repaired, other content refused unless `--replace`);
+upload and verify what is missing; only then write each channel's `publication.json` and merge
+its entry into the channel catalogue `index.json` (compare-and-swap, see catalogue.py). What goes
+into both comes from what this run verified, never from records found in storage.
 """
 
 from __future__ import annotations
@@ -11,29 +13,33 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import re
-import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.channels.config import ChannelConfig
-from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.core.progress import Progress
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
-from psa_pipeline.publish.destinations import Backend, PublishError, backend
+from psa_pipeline.publish import transaction
+from psa_pipeline.publish.catalogue import CATALOG_NAME, OwnershipError, check_owner, put_entry, read_catalogue
+from psa_pipeline.publish.destinations import Backend, backend
+from psa_pipeline.publish.freshness import StaleBuildError, check_built_files, check_fresh
+from psa_pipeline.publish.records import catalogue_entry, publication_record, settle_publication
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import FileAction
-from psa_pipeline.records.renditions import LoudnessValues, RenditionsRecord
+from psa_pipeline.records.publication import PlannedFile, ReplaceIntent
+from psa_pipeline.records.renditions import RenditionsRecord
 
-CATALOG_NAME = "index.json"
+__all__ = ["CATALOG_NAME", "PUBLICATION_NAME", "FileOutcome", "PublishResult", "publish_all", "publish_psa"]
+
 PUBLICATION_NAME = "publication.json"
-# One writer at a time for each catalogue in this process; across hosts the staged order still holds.
-_catalog_lock = threading.Lock()
+# What a dry run says it would do with each file, by the plan made after looking at the destination.
+_WOULD: dict[str, FileAction] = {"upload": "would upload", "replace": "would replace", "repair": "would repair"}
 
 mimetypes.add_type("audio/ogg", ".opus")
 mimetypes.add_type("text/vtt", ".vtt")
@@ -50,6 +56,7 @@ class FileOutcome:
     sha256: str
     action: FileAction = "pending"
     detail: str = ""
+    plan: str = ""  # after looking: upload, replace, repair, skip, refuse
 
 
 @dataclass
@@ -60,6 +67,19 @@ class PublishResult:
     dry_run: bool = False  # skipped on purpose: nothing was written
     error: str | None = None
     files: list[FileOutcome] = field(default_factory=list)
+
+
+@dataclass
+class ChannelPlan:
+    channel: str
+    store: Backend
+    folder: str  # the PSA's folder on this channel, ending in "/"
+    files: list[FileOutcome]
+    intent: ReplaceIntent | None = None
+
+
+class Refused(PsaError):
+    """Not published on purpose; nothing was written."""
 
 
 BytesDone = Callable[[int], None]
@@ -77,6 +97,7 @@ def slug(text: str) -> str:
 
 
 def key_for(template: str, manifest: Manifest, year: int, channel: str, file: str) -> str:
+    # Templates are checked when the channels file is loaded (channels/destinations.py): known placeholders only.
     return template.format(
         province=slug(manifest.agency.province), agency=manifest.agency.code.lower(), year=year,
         id=manifest.id, channel=channel, file=file,
@@ -95,13 +116,60 @@ def publish_psa(
     result = PublishResult(manifest_file)
     try:
         _publish(manifest_file, config, build_root, replace, dry_run, progress, result)
+    except (Refused, OwnershipError, StaleBuildError) as exc:
+        result.status, result.error = Status.REFUSED, str(exc)
     except PsaError as exc:
-        result.status = Status.FAILED if result.status != Status.REFUSED else Status.REFUSED
-        result.error = str(exc)
-    except Exception as exc:  # botocore raises many types; a transport failure must not stop the other PSAs
-        result.status = Status.FAILED
-        result.error = f"{type(exc).__name__}: {exc}"
+        result.status, result.error = Status.FAILED, str(exc)
+    except Exception as exc:  # a transport failure must not stop the other PSAs
+        result.status, result.error = Status.FAILED, f"{type(exc).__name__}: {exc}"
     return result
+
+
+def _load(manifest_file: Path, build_root: Path, result: PublishResult) -> tuple[Manifest, RenditionsRecord]:
+    loaded = load_manifest(manifest_file)
+    if loaded.manifest is None:
+        raise PsaError(f"invalid manifest; run psa validate {manifest_file}")
+    manifest = loaded.manifest
+    result.psa_id = manifest.id
+    if manifest.approval is None:
+        raise Refused(
+            f"{manifest_file}: not approved; add an `approval:` block (approved_by, role, date) before publishing"
+        )
+    build_dir = build_root / manifest.id
+    if not (build_dir / RECORD).is_file():
+        raise PsaError(f"{build_dir / RECORD} not found; run psa build {manifest_file.parent} first")
+    record = RenditionsRecord.read(build_dir / RECORD)
+    check_fresh(manifest_file, record, build_dir)
+    check_built_files(record, build_dir)
+    return manifest, record
+
+
+def _plan(manifest: Manifest, record: RenditionsRecord, config: ChannelConfig, build_root: Path) -> list[ChannelPlan]:
+    plans: dict[str, ChannelPlan] = {}
+    year = record.psa.year
+    for entry in record.renditions:
+        if entry.channel not in plans:
+            destination = config.destination_for(entry.channel)
+            store = backend(destination)
+            folder = key_for(destination.key_template, manifest, year, entry.channel, "")
+            plans[entry.channel] = ChannelPlan(entry.channel, store, folder, [])
+        plan = plans[entry.channel]
+        template = config.destination_for(entry.channel).key_template
+        for built in entry.files():
+            key = key_for(template, manifest, year, entry.channel, Path(built.file).name)
+            _check_key_length(plan.store.stored_key(key))
+            local = build_root / manifest.id / built.file
+            plan.files.append(FileOutcome(entry.channel, local, key, plan.store.url(key), built.size, built.sha256))
+    return list(plans.values())
+
+
+def _check_key_length(key: str) -> None:
+    # S3 keys end at 1024 bytes and most file systems' names at 255: refuse before the first upload.
+    if len(key.encode()) > 1024 or any(len(segment.encode()) > 255 for segment in key.split("/")):
+        raise PsaError(
+            f"destination key too long ({len(key.encode())} bytes; at most 1024, 255 per folder name): {key[:120]}…; "
+            "shorten the manifest's id, agency or province, or the channel's key_template"
+        )
 
 
 def _publish(
@@ -113,170 +181,140 @@ def _publish(
     progress: BytesDone,
     result: PublishResult,
 ) -> None:
-    loaded = load_manifest(manifest_file)
-    if loaded.manifest is None:
-        raise PsaError(f"invalid manifest; run psa validate {manifest_file}")
-    manifest = loaded.manifest
-    result.psa_id = manifest.id
-    if manifest.approval is None:
-        result.status = Status.REFUSED
-        raise PsaError(
-            f"{manifest_file}: not approved; add an `approval:` block (approved_by, role, date) before publishing"
-        )
-    record_path = build_root / manifest.id / RECORD
-    if not record_path.is_file():
-        raise PsaError(f"{record_path} not found; run psa build {manifest_file.parent} first")
-    record = RenditionsRecord.read(record_path)
-    year = record.psa.year
-    by_channel: dict[str, list[FileOutcome]] = {}
-    backends: dict[str, tuple[Backend, str]] = {}
-    for entry in record.renditions:
-        channel = entry.channel
-        if channel not in backends:
-            destination = config.destination_for(channel)
-            backends[channel] = (backend(destination), destination.key_template)
-        store, template = backends[channel]
-        for built in entry.files():
-            local = build_root / manifest.id / built.file
-            key = key_for(template, manifest, year, channel, Path(built.file).name)
-            outcome = FileOutcome(channel, local, key, store.url(key), built.size, built.sha256)
-            by_channel.setdefault(channel, []).append(outcome)
-    result.files = [f for files in by_channel.values() for f in files]
-    for outcome in result.files:
-        if not outcome.local.is_file() or sha256_file(outcome.local) != outcome.sha256:
-            raise PsaError(f"{outcome.local} is missing or changed since it was built; run psa build again")
-
-    for channel, files in by_channel.items():
-        store, template = backends[channel]
+    manifest, record = _load(manifest_file, build_root, result)
+    plans = _plan(manifest, record, config, build_root)
+    result.files = [f for plan in plans for f in plan.files]
+    with ExitStack() as held:
         if not dry_run:
-            store.abort_stale_uploads(key_for(template, manifest, year, channel, "").rsplit("/", 1)[0])
-        for outcome in files:
-            _publish_file(store, outcome, manifest, record, replace, dry_run, progress)
-    if any(f.action in ("refused", "failed") for f in result.files):
-        result.status = Status.REFUSED if all(f.action != "failed" for f in result.files) else Status.FAILED
-        bad = next(f for f in result.files if f.action in ("refused", "failed"))
-        result.error = f"{bad.url}: {bad.detail}"
-        return
-    if dry_run:
-        result.status, result.dry_run = Status.SKIPPED, True
-        return
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    for channel, files in by_channel.items():
-        store, template = backends[channel]
-        publication_key = key_for(template, manifest, year, channel, PUBLICATION_NAME)
-        published = store.read_json(publication_key)
-        if published is None or any(f.action == "uploaded" for f in files):
-            published = _publication(manifest, record, channel, files, now)
-            store.write_json(publication_key, published)
-        # Also when nothing changed: a run killed between the two writes left the catalogue behind.
-        _update_catalog(store, channel, manifest, published, store.url(publication_key))
-    changed = any(f.action == "uploaded" for f in result.files)
-    result.status = Status.OK if changed else Status.CACHED
+            # Sorted, so two runs that need the same folders never hold one each and wait for the other.
+            for plan in sorted(plans, key=lambda p: p.store.url(p.folder)):
+                held.enter_context(plan.store.exclusive(plan.folder, f"{manifest.id} on channel {plan.channel}"))
+                plan.store.abort_stale_uploads(plan.folder)
+        for plan in plans:
+            _inspect(plan, manifest, replace)
+        refused = [f for f in result.files if f.plan == "refuse"]
+        if refused:
+            for f in refused:
+                f.action = "refused"
+            raise Refused(f"{refused[0].url}: {refused[0].detail}")
+        if dry_run:
+            for f in result.files:
+                f.action = _WOULD.get(f.plan, "skipped")
+            result.status, result.dry_run = Status.SKIPPED, True
+            return
+        written = False
+        for plan in plans:
+            written |= _upload_channel(plan, manifest, record, progress)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        for plan in plans:
+            written |= _record_channel(plan, manifest, record, now)
+    result.status = Status.OK if written else Status.CACHED
 
 
-def _publish_file(
-    store: Backend,
-    outcome: FileOutcome,
-    manifest: Manifest,
-    record: RenditionsRecord,
-    replace: bool,
-    dry_run: bool,
-    progress: BytesDone,
-) -> None:
-    existing = store.existing(outcome.key)
-    if existing is not None and existing.sha256 == outcome.sha256 and existing.size == outcome.size:
-        outcome.action = "skipped"
-        outcome.detail = "already published with the same content"
-        progress(outcome.size)
-        return
-    if existing is not None and not replace:
-        outcome.action = "refused"
-        outcome.detail = (
-            f"already published with different content (sha256 {existing.sha256 or 'unknown'}); "
-            "use --replace to publish a new version"
+def _inspect(plan: ChannelPlan, manifest: Manifest, replace: bool) -> None:
+    """Decide each file's fate from the stored bytes themselves, not from what metadata claims."""
+    store = plan.store
+    catalogue, _ = read_catalogue(store, plan.channel)
+    # Before any upload: another agency's id is refused with nothing written (and again when merging).
+    check_owner(catalogue, manifest.id, manifest.agency.code, store.url(f"{plan.channel}/{CATALOG_NAME}"))
+    ours = catalogue.psas.get(manifest.id) if catalogue else None
+    catalogued = {(f.key, f.sha256) for f in ours.files} if ours else set()
+    plan.intent = transaction.read_intent(store, plan.folder)
+    planned = {store.stored_key(f.key): f.sha256 for f in plan.files}
+    finishing = plan.intent is not None and transaction.matches(plan.intent, planned)
+    for f in plan.files:
+        existing = store.existing(f.key)
+        if existing is None:
+            f.plan = "upload"
+            continue
+        # Another size is other content; its claimed hash is only for the message.
+        same_size = existing.size == f.size
+        stored = (existing.checksum or store.stored_sha256(f.key, f.size)) if same_size else existing.sha256
+        if stored == f.sha256:
+            f.plan, f.detail = "skip", "already published with the same content (verified)"
+        elif existing.sha256 == f.sha256 or (store.stored_key(f.key), f.sha256) in catalogued:
+            # Ours by its metadata or by our catalogue entry, but the bytes differ: corrupted or tampered with.
+            f.plan, f.detail = "repair", f"repaired: stored object had sha256 {stored or 'unknown'}"
+        elif replace or finishing:
+            f.plan, f.detail = "replace", f"replaced sha256 {stored or 'unknown'} ({existing.size} bytes)"
+        else:
+            f.plan = "refuse"
+            f.detail = (
+                f"already published with different content (sha256 {stored or 'unknown'}); "
+                "use --replace to publish a new version"
+            )
+    if plan.intent is not None and not finishing and not replace:
+        first = plan.files[0]
+        first.plan = "refuse"
+        first.detail = (
+            f"an interrupted --replace (started {plan.intent.started_at}) was for another build; "
+            "run psa publish --replace to finish it with this build"
         )
-        return
-    if dry_run:
-        outcome.action = "would replace" if existing else "would upload"
-        return
-    if existing is not None:
-        outcome.detail = f"replaced sha256 {existing.sha256 or 'unknown'} ({existing.size} bytes)"
-    content_type = mimetypes.guess_type(outcome.local.name)[0] or "application/octet-stream"
+
+
+def _upload_channel(plan: ChannelPlan, manifest: Manifest, record: RenditionsRecord, progress: BytesDone) -> bool:
+    store = plan.store
+    if any(f.plan == "replace" for f in plan.files):
+        # Before the first overwrite: a run killed from here on is finished by the next one.
+        intent = ReplaceIntent(
+            psa_id=manifest.id, agency_code=manifest.agency.code, channel=plan.channel,
+            started_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            files=[PlannedFile(key=store.stored_key(f.key), old_sha256=None, new_sha256=f.sha256) for f in plan.files],
+        )  # fmt: skip
+        transaction.write_intent(store, plan.folder, intent)
+        plan.intent = intent
+    written = False
+    for f in plan.files:
+        if f.plan == "skip":
+            f.action = "skipped"
+            progress(f.size)
+            continue
+        try:
+            store.upload(f.local, f.key, _metadata(f, manifest, record), _content_type(f.local), progress,
+                         only_if_absent=f.plan == "upload")  # fmt: skip
+            # Our own check of what the server holds now: a server that stored something else must not pass.
+            stored = store.stored_sha256(f.key, f.size)
+        except PsaError as exc:
+            f.action, f.detail = "failed", exc.message
+            raise
+        if stored != f.sha256:
+            f.action = "failed"
+            f.detail = f"verification failed: stored object has sha256 {stored}, expected {f.sha256}"
+            raise PsaError(f"{f.url}: {f.detail}")
+        f.action = "uploaded"
+        written = True
+    return written
+
+
+def _record_channel(plan: ChannelPlan, manifest: Manifest, record: RenditionsRecord, now: str) -> bool:
+    store = plan.store
+    publication_key = plan.folder + PUBLICATION_NAME
+    ours = publication_record(manifest, record, plan.channel, plan.files, store, now)
+    publication, written = settle_publication(store, publication_key, ours)
+    entry = catalogue_entry(manifest, publication, store.url(publication_key))
+    written |= put_entry(store, plan.channel, manifest.id, entry, now)
+    if plan.intent is not None:
+        transaction.clear_intent(store, plan.folder)
+    return written
+
+
+def _metadata(f: FileOutcome, manifest: Manifest, record: RenditionsRecord) -> dict[str, str]:
     meta = {
-        "sha256": outcome.sha256,
+        "sha256": f.sha256,
         "psa-id": manifest.id,
         "agency": manifest.agency.code,
         "languages": ",".join(record.psa.subtitle_languages or [manifest.language]),
-        "channel": outcome.channel,
+        "channel": f.channel,
     }
-    loudness = _loudness_of(record, outcome.local.name)
+    loudness = next((e.loudness_out for e in record.renditions if Path(e.file).name == f.local.name), None)
     if loudness:
         meta["loudness-lufs"] = str(loudness.integrated_lufs)
         meta["true-peak-dbtp"] = str(loudness.true_peak_dbtp)
-    try:
-        store.upload(outcome.local, outcome.key, meta, content_type, progress, only_if_absent=existing is None)
-        # Our own read-back: a server that stored something else (or nothing) must not pass.
-        stored = store.read_sha256(outcome.key)
-    except PublishError as exc:
-        outcome.action, outcome.detail = "failed", exc.message
-        return
-    except Exception as exc:  # transport errors after retries are exhausted
-        outcome.action, outcome.detail = "failed", f"{type(exc).__name__}: {exc}"
-        return
-    if stored != outcome.sha256:
-        outcome.action = "failed"
-        outcome.detail = f"verification failed: stored object has sha256 {stored}, expected {outcome.sha256}"
-        return
-    outcome.action = "uploaded"
+    return meta
 
 
-def _loudness_of(record: RenditionsRecord, file_name: str) -> LoudnessValues | None:
-    for entry in record.renditions:
-        if Path(entry.file).name == file_name:
-            return entry.loudness_out
-    return None
-
-
-def _publication(
-    manifest: Manifest, record: RenditionsRecord, channel: str, files: list[FileOutcome], now: str
-) -> dict[str, Any]:
-    return {
-        "psa": record.psa.model_dump(mode="json"),
-        "channel": channel,
-        "published_at": now,
-        "approval": manifest.approval.model_dump(mode="json") if manifest.approval else None,
-        "files": [
-            {
-                "file": f.local.name,
-                "key": f.key,
-                "url": f.url,
-                "size": f.size,
-                "sha256": f.sha256,
-                "loudness": loudness.model_dump() if (loudness := _loudness_of(record, f.local.name)) else None,
-                **({"replaced": f.detail} if f.detail.startswith("replaced") else {}),
-            }
-            for f in files
-        ],
-    }
-
-
-def _update_catalog(store: Backend, channel: str, manifest: Manifest, publication: dict[str, Any], url: str) -> None:
-    key = f"{channel}/{CATALOG_NAME}"
-    with _catalog_lock:
-        catalog = store.read_json(key) or {"channel": channel, "psas": {}}
-        entry = {
-            "title": manifest.title,
-            "agency": manifest.agency.name,
-            "province": manifest.agency.province,
-            "published_at": publication["published_at"],
-            "publication": url,
-            "files": [{k: f[k] for k in ("file", "key", "url", "size", "sha256")} for f in publication["files"]],
-        }
-        if catalog.setdefault("psas", {}).get(manifest.id) == entry:
-            return
-        catalog["psas"][manifest.id] = entry
-        catalog["updated_at"] = publication["published_at"]
-        store.write_json(key, catalog)
+def _content_type(local: Path) -> str:
+    return mimetypes.guess_type(local.name)[0] or "application/octet-stream"
 
 
 def publish_all(

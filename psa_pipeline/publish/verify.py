@@ -1,17 +1,32 @@
-"""`psa verify`: is this file, circulating on WhatsApp, an official rendition? ("cek sebelum sebar")."""
+"""`psa verify`: is this file, circulating on WhatsApp, an official rendition? ("cek sebelum sebar").
+
+A catalogue comes from anywhere (a folder, a web server, a bucket), so it is input like any other:
+parsed with its versioned model, read up to a size limit, fetched under one overall deadline, over
+https only unless asked (redirects only to the same host), and its text escaped before printing.
+"""
 
 from __future__ import annotations
 
-import json
+import http.client
+import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from psa_pipeline.core.problems import PsaError
-from psa_pipeline.publish.publish import CATALOG_NAME
+from psa_pipeline.publish.catalogue import CATALOG_NAME
+from psa_pipeline.records.base import MAX_RECORD_BYTES, RecordError
+from psa_pipeline.records.publication import CatalogueRecord
 
-MAX_CATALOG_BYTES = 64 * 1024 * 1024
+MAX_CATALOG_BYTES = MAX_RECORD_BYTES
+MAX_CATALOGS = 1000
+
+
+class CatalogueUnreadable(PsaError):
+    """The catalogue cannot be fetched or is not a catalogue: `psa verify` exits 2, not 1 ("not official")."""
 
 
 @dataclass(frozen=True)
@@ -24,68 +39,180 @@ class Match:
     url: str
 
 
-def load_catalogs(location: str, endpoint_url: str | None = None) -> list[dict[str, Any]]:
-    """Catalogues at a path (a file, or every index.json below a folder), an http(s) URL, or s3://bucket/key."""
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self, location: str) -> float:
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            raise CatalogueUnreadable(f"cannot read catalogue {location}: no answer within {self.seconds:g} s")
+        return remaining
+
+
+def load_catalogs(
+    location: str, endpoint_url: str | None = None, allow_http: bool = False, timeout: float = 60.0
+) -> list[CatalogueRecord]:
+    """Catalogues at a path (a file, or every index.json below a folder), an https URL, or s3://bucket/prefix."""
+    deadline = _Deadline(timeout)
     if location.startswith("s3://"):
-        return _s3_catalogs(location, endpoint_url)
+        return _s3_catalogs(location, endpoint_url, allow_http, deadline)
     if location.startswith(("http://", "https://")):
-        try:
-            with urllib.request.urlopen(location, timeout=30) as response:
-                return [_parse(response.read(MAX_CATALOG_BYTES), location)]
-        except OSError as exc:
-            raise PsaError(f"cannot read catalogue {location}: {exc}") from None
+        return [_parse(_fetch(location, allow_http, deadline), location)]
     path = Path(location)
     if path.is_dir():
-        files = sorted(path.rglob(CATALOG_NAME))
+        # Where psa puts catalogues (<destination>/<channel>/index.json), not any index.json deeper down.
+        files = [f for f in (path / CATALOG_NAME, *sorted(path.glob(f"*/{CATALOG_NAME}"))) if f.is_file()]
         if not files:
-            raise PsaError(f"no {CATALOG_NAME} catalogue below {path}")
-        return [_parse(f.read_bytes(), str(f)) for f in files]
+            raise CatalogueUnreadable(f"no {CATALOG_NAME} catalogue below {path}")
+        if len(files) > MAX_CATALOGS:
+            raise CatalogueUnreadable(f"more than {MAX_CATALOGS} catalogues below {path}; name one")
+        return [_parse(_read_file(f), str(f)) for f in files]
     if path.is_file():
-        return [_parse(path.read_bytes(), str(path))]
-    raise PsaError(f"catalogue {location} not found")
+        return [_parse(_read_file(path), str(path))]
+    raise CatalogueUnreadable(f"catalogue {location} not found")
 
 
-def _s3_catalogs(location: str, endpoint_url: str | None) -> list[dict[str, Any]]:
+def _read_file(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_CATALOG_BYTES + 1)
+    except OSError as exc:
+        raise CatalogueUnreadable(f"cannot read catalogue {path}: {exc.strerror}") from None
+
+
+def _check_scheme(url: str, allow_http: bool) -> None:
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme == "https" or (scheme == "http" and allow_http):
+        return
+    raise CatalogueUnreadable(
+        f"refusing catalogue {url}: only https:// (plain http:// can be altered on the way; --allow-http to accept it)"
+    )
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    def __init__(self, allow_http: bool) -> None:
+        self.allow_http = allow_http
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        old, new = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+        if new.hostname != old.hostname:
+            raise CatalogueUnreadable(
+                f"refusing catalogue {req.full_url}: it redirects to another host ({new.hostname})"
+            )
+        _check_scheme(newurl, self.allow_http)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _fetch(url: str, allow_http: bool, deadline: _Deadline) -> bytes:
+    _check_scheme(url, allow_http)
+    # No proxies from the environment: a catalogue check must reach the host it names.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _SameHostRedirects(allow_http))
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with opener.open(url, timeout=min(30.0, deadline.left(url))) as response:
+            while chunk := response.read(64 * 1024):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_CATALOG_BYTES:
+                    break
+                deadline.left(url)
+    except CatalogueUnreadable:
+        raise
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise CatalogueUnreadable(f"cannot read catalogue {url}: {reason}") from None
+    return b"".join(chunks)
+
+
+def _s3_catalogs(
+    location: str, endpoint_url: str | None, allow_http: bool, deadline: _Deadline
+) -> list[CatalogueRecord]:
     import boto3
+    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if endpoint_url:
+        _check_scheme(endpoint_url, allow_http)
     bucket, _, key = location[len("s3://") :].partition("/")
-    client = boto3.client("s3", endpoint_url=endpoint_url)
+    seconds = max(1.0, min(30.0, deadline.left(location)))
+    config = Config(
+        connect_timeout=seconds, read_timeout=seconds, retries={"total_max_attempts": 2, "mode": "standard"}
+    )
+    client = boto3.client("s3", endpoint_url=endpoint_url, config=config)
     try:
-        if key.endswith(CATALOG_NAME):
+        if key.rsplit("/", 1)[-1] == CATALOG_NAME:
             keys = [key]
         else:
-            pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
-            keys = [o["Key"] for p in pages for o in p.get("Contents", []) if o["Key"].endswith(CATALOG_NAME)]
-        return [_parse(client.get_object(Bucket=bucket, Key=k)["Body"].read(), f"s3://{bucket}/{k}") for k in keys]
+            keys = []
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+                deadline.left(location)
+                keys += [o["Key"] for o in page.get("Contents", []) if _catalogue_key(o["Key"], key)]
+                if len(keys) > MAX_CATALOGS:
+                    raise CatalogueUnreadable(f"more than {MAX_CATALOGS} catalogues below {location}; name one")
+            if not keys:
+                raise CatalogueUnreadable(f"no {CATALOG_NAME} catalogue below {location}")
+        catalogs = []
+        for k in keys:
+            deadline.left(location)
+            got = client.get_object(Bucket=bucket, Key=k)
+            if int(got.get("ContentLength", 0)) > MAX_CATALOG_BYTES:
+                raise CatalogueUnreadable(f"s3://{bucket}/{k}: larger than {MAX_CATALOG_BYTES} bytes")
+            catalogs.append(_parse(got["Body"].read(MAX_CATALOG_BYTES + 1), f"s3://{bucket}/{k}"))
+        return catalogs
     except (BotoCoreError, ClientError) as exc:
-        raise PsaError(f"cannot read catalogue {location}: {exc}") from None
+        raise CatalogueUnreadable(f"cannot read catalogue {location}: {exc}") from None
 
 
-def _parse(raw: bytes, where: str) -> dict[str, Any]:
+def _catalogue_key(key: str, prefix: str) -> bool:
+    """`<prefix><channel>/index.json` or `<prefix>index.json`; not "fake-index.json", nor one deep in a PSA folder."""
+    if not prefix.endswith("/") and prefix:
+        prefix += "/"
+    rest = key[len(prefix) :].split("/")
+    return rest[-1] == CATALOG_NAME and len(rest) <= 2
+
+
+def _parse(raw: bytes, where: str) -> CatalogueRecord:
+    if len(raw) > MAX_CATALOG_BYTES:
+        raise CatalogueUnreadable(f"{where}: larger than {MAX_CATALOG_BYTES} bytes; not a psa-pipeline catalogue")
     try:
-        data = json.loads(raw)
-    except ValueError:
-        raise PsaError(f"{where} is not a psa-pipeline catalogue (not JSON)") from None
-    if not isinstance(data, dict) or not isinstance(data.get("psas"), dict):
-        raise PsaError(f"{where} is not a psa-pipeline catalogue (no 'psas')")
-    return data
+        return CatalogueRecord.from_text(raw, where)
+    except RecordError as exc:
+        raise CatalogueUnreadable(f"not a psa-pipeline catalogue: {exc}") from None
 
 
-def find(sha256: str, catalogs: list[dict[str, Any]]) -> list[Match]:
-    found = []
-    for catalog in catalogs:
-        for entry in catalog["psas"].values():
-            for file in entry.get("files", []):
-                if file.get("sha256") == sha256:
-                    found.append(
-                        Match(
-                            entry["title"],
-                            entry["agency"],
-                            entry["published_at"],
-                            str(catalog.get("channel")),
-                            file["file"],
-                            file.get("url", ""),
-                        )
-                    )
-    return found
+def find(sha256: str, catalogs: list[CatalogueRecord]) -> list[Match]:
+    return [
+        Match(entry.title, entry.agency, entry.published_at, catalog.channel, file.file, file.url)
+        for catalog in catalogs
+        for entry in catalog.psas.values()
+        for file in entry.files
+        if file.sha256 == sha256
+    ]
+
+
+def printable(text: str) -> str:
+    """Text from a catalogue, safe for a terminal: control characters (escape sequences, newlines) shown escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def verdicts(files: list[Path], catalogs: list[CatalogueRecord]) -> tuple[list[str], bool]:
+    """One line per file for the terminal, and whether every file is official."""
+    from psa_pipeline.core.hashing import sha256_file
+
+    lines, all_official = [], True
+    for file in files:
+        matches = find(sha256_file(file), catalogs)
+        if matches:
+            m = matches[0]
+            lines.append(printable(
+                f"{file}: official PSA: {m.title}, {m.agency}, published {m.published_at[:10]}, channel {m.channel}"
+            ))  # fmt: skip
+        else:
+            all_official = False
+            lines.append(printable(f"{file}: NOT an official rendition (no published file has this content)"))
+    return lines, all_official

@@ -19,7 +19,9 @@ Step = Literal["validate", "build", "publish"]
 STEPS: tuple[Step, ...] = ("validate", "build", "publish")
 CheckResult = Literal["ok", "warning", "error"]
 # What publish did with one file (publish.FileOutcome.action); "skipped": already there with the same bytes.
-FileAction = Literal["pending", "uploaded", "skipped", "refused", "failed", "would upload", "would replace"]
+FileAction = Literal[
+    "pending", "uploaded", "skipped", "refused", "failed", "would upload", "would replace", "would repair"
+]
 # Settled outcomes: the same inputs would give the same answer, so a re-run keeps them.
 SETTLED = frozenset({Status.OK, Status.CACHED, Status.REFUSED})
 

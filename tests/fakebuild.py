@@ -1,0 +1,122 @@
+"""Built PSAs without ffmpeg: a manifest, its input file and a `renditions.json` record with small files.
+
+For publish tests that exercise storage, not media: hundreds of publishes stay cheap. The record is
+the real model (records/renditions.py) with the input fingerprints `psa build` writes, so
+publish's stale-build check applies to these builds exactly as to real ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from psa_pipeline.records.renditions import (
+    AgencySummary,
+    ApprovalSummary,
+    Captions,
+    LoudnessValues,
+    PsaSummary,
+    RenditionEntry,
+    RenditionsRecord,
+    StreamSummary,
+    Target,
+    TimelineSummary,
+)
+
+AGENCIES = {
+    "DISKOMINFO-KALTIM": ("Diskominfo Kaltim", "Kalimantan Timur"),
+    "BAPENDA-KALTENG": ("Bapenda Kalteng", "Kalimantan Tengah"),
+}
+
+
+@dataclass(frozen=True)
+class FakePsa:
+    manifest: Path
+    build_root: Path
+    psa_id: str
+    files: dict[str, bytes]  # build-relative file name -> its bytes
+
+    @property
+    def project(self) -> Path:
+        return self.manifest.parent
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fake_psa(
+    root: Path,
+    psa_id: str,
+    agency_code: str = "DISKOMINFO-KALTIM",
+    channels: tuple[str, ...] = ("web", "whatsapp"),
+    version: str = "1",
+    size: int = 3000,
+    province: str | None = None,
+) -> FakePsa:
+    """Write projects/<id>/psa.yaml and build/<id>/ (renditions.json and one file per channel) below `root`."""
+    name, home = AGENCIES[agency_code]
+    province = province or home
+    project = root / "projects" / psa_id
+    (project / "media").mkdir(parents=True, exist_ok=True)
+    source = project / "media" / "spot.wav"
+    source.write_bytes(f"source of {psa_id} v{version}".encode())
+    manifest = project / "psa.yaml"
+    manifest.write_text(
+        textwrap.dedent(f"""\
+        schema: 1
+        id: {psa_id}
+        title: "Tolak Pungli {psa_id}"
+        agency: {{name: {name}, code: {agency_code}, province: {province}}}
+        kind: radio-drama
+        themes: [pungli]
+        language: ind
+        sources: {{audio: media/spot.wav}}
+        channels: [{", ".join(channels)}]
+        slot: 30
+        approval: {{approved_by: Ahmad, role: Kepala Dinas, date: 2025-02-01}}
+        """),
+        encoding="utf-8",
+    )
+    build = root / "build" / psa_id
+    build.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+    entries = []
+    for channel in channels:
+        file = f"{psa_id}-{channel}-spot.mp3"
+        seed = f"{psa_id}/{channel}/v{version}".encode()
+        data = (hashlib.sha256(seed).digest() * (size // 32 + 1))[:size]
+        (build / file).write_bytes(data)
+        files[file] = data
+        entries.append(_entry(file, channel, data))
+    summary = PsaSummary(
+        id=psa_id,
+        title=f"Tolak Pungli {psa_id}",
+        kind="radio-drama",
+        language="ind",
+        agency=AgencySummary(name=name, code=agency_code, province=province),
+        subtitle_languages=[],
+        year=2025,
+        approval=ApprovalSummary(approved_by="Ahmad", role="Kepala Dinas", date="2025-02-01"),
+        timeline=TimelineSummary(content_start=0, content=3, audio_end=3, total=3),
+    )
+    record = RenditionsRecord(
+        psa=summary,
+        inputs={"psa.yaml": sha256(manifest.read_bytes()), "media/spot.wav": sha256(source.read_bytes())},
+        program=None,
+        renditions=entries,
+    )
+    record.write(build / "renditions.json")
+    return FakePsa(manifest, root / "build", psa_id, files)
+
+
+def _entry(file: str, channel: str, data: bytes) -> RenditionEntry:
+    loudness = LoudnessValues(integrated_lufs=-16.0, loudness_range_lu=3.0, true_peak_dbtp=-1.5)
+    return RenditionEntry(
+        file=file, size=len(data), sha256=sha256(data), name=f"{channel}/spot", channel=channel, rendition="spot",
+        duration=3.0, streams=[StreamSummary(kind="audio", codec="mp3", sample_rate=44100, channels=2)],
+        loudness_in=loudness, loudness_out=loudness, target=Target(integrated_lufs=-16.0, true_peak_dbtp=-1.0),
+        gain_db=0.0, limiter_db=None, captions=Captions(), cache_key=sha256(data),
+    )  # fmt: skip
