@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from psa_pipeline import __version__
@@ -9,6 +11,7 @@ from psa_pipeline.cli.batch import batch
 from psa_pipeline.cli.build import build
 from psa_pipeline.cli.checks import init, probe_command, schema, validate
 from psa_pipeline.cli.publish import publish, verify
+from psa_pipeline.core import i18n
 from psa_pipeline.core.progress import Verbosity, set_verbosity
 
 EPILOG = (
@@ -21,7 +24,12 @@ EPILOG = (
 @click.version_option(__version__, prog_name="psa")
 @click.option("-v", "--verbose", is_flag=True, help="Print every ffmpeg/ffprobe command line (stderr) as it runs.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or information: only results and errors.")
-def main(verbose: bool, quiet: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    help="Language of messages and reports: id (Bahasa Indonesia, the default) or en. Also PSA_LANG.",
+)
+def main(verbose: bool, quiet: bool, lang: str | None) -> None:
     """psa-pipeline: check, render and publish anti-corruption PSAs (Iklan Layanan Masyarakat).
 
     \b
@@ -36,6 +44,10 @@ def main(verbose: bool, quiet: bool) -> None:
     # without a flag, PSA_VERBOSE=1 / PSA_QUIET=1 set by the user stay in force.
     if verbose or quiet:
         set_verbosity(Verbosity.VERBOSE if verbose else Verbosity.QUIET)
+    if lang:
+        # Also for worker processes, like the verbosity.
+        os.environ["PSA_LANG"] = lang
+        i18n.choose(lang)
 
 
 for command in (validate, build, publish, verify, batch, probe_command, init, schema):
