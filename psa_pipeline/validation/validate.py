@@ -98,6 +98,7 @@ def _check_manifest(
         report.problems.extend(_stream_problems(ref.expects, ref.value, info, where))
         media[ref.yaml_path] = info
 
+    report.problems.extend(_track_problems(manifest, media, positions))
     content = _content_duration(manifest, media)
     for i, track in enumerate(manifest.subtitles.tracks):
         check = f"subtitles:{track.lang}"
@@ -152,6 +153,23 @@ def _content_duration(manifest: Manifest, media: dict[tuple[str | int, ...], Med
     return content_duration(None, spans)
 
 
+def _track_problems(
+    manifest: Manifest, media: dict[tuple[str | int, ...], MediaInfo], positions: Positions
+) -> list[Problem]:
+    """`sources.audio_track` must name a track the main file has."""
+    chosen = manifest.sources.audio_track
+    key = ("sources", "video" if manifest.sources.video else "audio")
+    info = media.get(key)
+    if chosen is None or info is None:
+        return []
+    count = len(info.of_kind("audio"))
+    if chosen <= count:
+        return []
+    has = f"has only {count} audio track{'s' if count != 1 else ''}" if count else "has no audio track"
+    message = f"audio_track: {chosen}, but '{info.path.name}' {has}; choose 1 to {count} or remove audio_track"
+    return [Problem("error", "assets", message, positions.of_value(("sources", "audio_track")))]
+
+
 def _stream_problems(expects: str, value: str, info: MediaInfo, where: Location) -> list[Problem]:
     problems: list[Problem] = []
 
@@ -168,8 +186,13 @@ def _stream_problems(expects: str, value: str, info: MediaInfo, where: Location)
     if expects == "video":
         if video is None:
             add("error", "has no video stream")
-        elif video.width and video.height and (video.width < MIN_FRAME[0] or video.height < MIN_FRAME[1]):
-            add("error", f"is {video.width}x{video.height}; the smallest usable frame is {MIN_FRAME[0]}x{MIN_FRAME[1]}")
+        elif (shown := video.display_size) and (max(shown) < MIN_FRAME[0] or min(shown) < MIN_FRAME[1]):
+            # Judged upright and in square pixels, so a portrait phone clip meets the same bar turned.
+            add(
+                "error",
+                f"is {shown[0]}x{shown[1]} as displayed; the smallest usable frame is {MIN_FRAME[0]}x{MIN_FRAME[1]} "
+                f"(or {MIN_FRAME[1]}x{MIN_FRAME[0]} upright); export it larger",
+            )
         elif video.variable_frame_rate:
             add("warning", "has a variable frame rate (phone video?); it will be conformed to a constant rate")
     if info.duration <= 0.05:
