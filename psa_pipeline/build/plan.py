@@ -449,7 +449,7 @@ def workdir_files(plan: PsaPlan, renditions: Sequence[Rendition]) -> dict[str, s
             files[ASS_NAME.format(index=k)] = r.ass
     if any(r.soft_langs for r in renditions):
         for sub in plan.inputs.subtitles:
-            files[SOFT_NAME.format(lang=sub.lang)] = captions.sidecar(sub.cues, plan.timeline.content_start, "srt")
+            files[SOFT_NAME.format(lang=sub.lang)] = captions.soft_track(sub.cues, plan.timeline.content_start)
     return files
 
 
