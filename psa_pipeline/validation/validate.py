@@ -16,6 +16,7 @@ from psa_pipeline.manifest.model import BUILTIN_CHANNELS, Manifest
 from psa_pipeline.manifest.rules import check_rules
 from psa_pipeline.manifest.yamlsrc import Positions
 from psa_pipeline.media import subtitles
+from psa_pipeline.media.glyphs import missing_glyphs
 from psa_pipeline.media.probe import MediaInfo, probe
 from psa_pipeline.media.timeline import content_duration, timeline
 
@@ -100,6 +101,9 @@ def _check_manifest(
 
     report.problems.extend(_track_problems(manifest, media, positions))
     content = _content_duration(manifest, media)
+    # Languages that may be burned into a picture: chosen per channel, else the spoken language.
+    burned = {*manifest.subtitles.burn_in.values(), manifest.language}
+    report.problems.extend(_card_glyph_problems(manifest, positions))
     for i, track in enumerate(manifest.subtitles.tracks):
         check = f"subtitles:{track.lang}"
         report.checks.append(check)
@@ -113,9 +117,11 @@ def _check_manifest(
         try:
             cues = subtitles.read_cues(track, files.get(path_key), inline)
         except PsaError as exc:
-            report.problems.append(Problem("error", check, exc.message, positions.of_value(path_key)))
+            report.problems.append(Problem("error", check, exc.message, exc.location or positions.of_value(path_key)))
             continue
         report.problems.extend(subtitles.check_cues(cues, manifest.subtitles.rules, content, check))
+        if track.lang in burned:
+            report.problems.extend(_glyph_problems(cues, check))
 
     report.checks.append("duration")
     if content is not None and manifest.slot is not None:
@@ -151,6 +157,37 @@ def _content_duration(manifest: Manifest, media: dict[tuple[str | int, ...], Med
                 return None
             spans.append((track.start, info.duration))
     return content_duration(None, spans)
+
+
+def _glyph_problems(cues: list[subtitles.TimedCue], check: str) -> list[Problem]:
+    problems = []
+    for cue in cues:
+        missing = missing_glyphs(cue.plain)
+        if missing:
+            message = (
+                f"cue {cue.number} has {' '.join(missing)}, which no installed font can draw: burned into the "
+                "picture it would show as a box; remove it or write it in words"
+            )
+            problems.append(Problem("error", check, message, cue.location))
+    return problems
+
+
+def _card_glyph_problems(manifest: Manifest, positions: Positions) -> list[Problem]:
+    texts: list[tuple[tuple[str, ...], str]] = [
+        (("title",), manifest.title),
+        (("agency", "name"), manifest.agency.name),
+    ]
+    if manifest.end_card is not None:
+        texts.append((("end_card", "text"), manifest.end_card.text))
+    problems = []
+    for key, text in texts:
+        if missing := missing_glyphs(text):
+            message = (
+                f"{'.'.join(key)} has {' '.join(missing)}, which no installed font can draw: on the card it would "
+                "show as a box; remove it or write it in words"
+            )
+            problems.append(Problem("error", "rules", message, positions.of_value(key)))
+    return problems
 
 
 def _track_problems(
