@@ -169,3 +169,27 @@ def test_a_cut_short_file_says_where_it_ends(tmp_path: Path) -> None:
     result = run_psa("probe", path)
     assert result.code != 0
     assert re.search(r"this file is cut short: it ends at \d\.\d s of 6\.0 s; export or copy it again", result.stderr)
+
+
+def test_the_build_log_and_probe_say_which_track_and_what_was_corrected(built: Path) -> None:
+    log = (built / "log.txt").read_text()
+    assert "main.mp4: uses audio track 2 of 2: marked default" in log
+    assert "main.mp4: turned upright (display matrix: 90 degrees)" in log
+    assert "main.mp4: HDR (smpte2084, yuv420p10le): tone-mapped to BT.709 8-bit" in log
+    assert "main.mpg: interlaced (tt): deinterlaced" in log
+    probed = run_psa("probe", "--no-loudness", built.parent / "projects" / "two-tracks" / "media" / "main.mp4")
+    assert "uses      audio track 2 of 2: marked default" in probed.stdout, probed.stdout
+
+
+def test_the_manifest_can_choose_the_audio_track_and_a_missing_one_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "projects" / "dua-trek"
+    corpus.two_tracks(folder / "media" / "main.mp4")
+    chosen = corpus.manifest(folder, "dua-trek", "{video: media/main.mp4, audio_track: 1}", "whatsapp")
+    result = run_psa("build", "--channels", CHANNELS, "-o", tmp_path / "build", chosen)
+    # Track 1 is the silent one: choosing it is honoured, and the silence is then refused.
+    assert result.code == 1 and "the PSA's sound is silent" in result.stdout, result.stdout
+    missing = corpus.manifest(folder, "dua-trek", "{video: media/main.mp4, audio_track: 3}", "whatsapp")
+    result = run_psa("validate", missing)
+    assert (
+        f"{missing}:8:47: error: audio_track: 3, but 'main.mp4' has only 2 audio tracks; choose 1 to 2" in result.stdout
+    ), result.stdout

@@ -24,6 +24,7 @@ from psa_pipeline.build.plan import (
     program_key,
     render_command,
     sidecar_texts,
+    source_notes,
     workdir_files,
 )
 from psa_pipeline.channels.config import ChannelConfig
@@ -69,6 +70,7 @@ class PsaResult:
     reused: list[str] = field(default_factory=list)
     error: str | None = None
     record: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)  # what the build corrected in its sources
 
 
 def build_psa(
@@ -190,6 +192,7 @@ def _build(
 ) -> None:
     inputs = _inputs(manifest, manifest_file.parent, assets_dir, fp)
     plan = plan_psa(manifest, inputs, config, _year(manifest))
+    result.notes = source_notes(plan)
     if not plan.renditions:
         raise BuildError(f"none of its channels has a rendition for a {manifest.kind}")
     version = ffmpeg_version()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from psa_pipeline import __version__
-from psa_pipeline.build.video import ASS_NAME, frame_size, video_chain
+from psa_pipeline.build.video import ASS_NAME, frame_size, picture_notes, video_chain
 from psa_pipeline.channels.config import CONTAINERS, ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
 from psa_pipeline.manifest.languages import label
 from psa_pipeline.manifest.model import Manifest, MusicTrack, Track
@@ -238,6 +238,23 @@ def content_track(plan: PsaPlan) -> int:
     if chosen is not None:
         return chosen - 1
     return main.info.audio_track or 0 if main else 0
+
+
+def source_notes(plan: PsaPlan) -> list[str]:
+    """What the build does about its main file, for the build log and renditions.json."""
+    main = plan.inputs.video or plan.inputs.audio
+    if main is None:
+        return []
+    notes = []
+    tracks = main.info.of_kind("audio")
+    if len(tracks) > 1:
+        chosen = plan.manifest.sources.audio_track
+        reason = f"audio track {chosen} of {len(tracks)}: chosen in psa.yaml" if chosen else main.info.audio_reason
+        notes.append(f"{main.path.name}: uses {reason}")
+    stream = main.info.video if plan.inputs.video else None
+    if stream is not None:
+        notes += [f"{main.path.name}: {note}" for note in picture_notes(stream)]
+    return notes
 
 
 def _conform(index: int, track: int = 0) -> str:

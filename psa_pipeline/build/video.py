@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from psa_pipeline.media.probe import Stream
+from psa_pipeline.media.probe import INTERLACED_ORDERS, Stream
 
 if TYPE_CHECKING:
     from psa_pipeline.build.plan import PsaPlan, Rendition
@@ -62,6 +62,25 @@ def frame_size(width: int, height: int, orientation: str, source: Stream | None)
     if orientation == "source" and portrait and width > height:
         return height, width
     return width, height
+
+
+def picture_notes(stream: Stream) -> list[str]:
+    """What `conform` and `fitted` correct in this picture, in words for the build log."""
+    notes = []
+    if stream.rotation:
+        notes.append(f"turned upright (display matrix: {stream.rotation} degrees)")
+    if abs(stream.sample_aspect - 1) > 0.01 and stream.display_size:
+        notes.append(f"non-square pixels, shown as {stream.display_size[0]}x{stream.display_size[1]}")
+    if stream.start > 0.0005:
+        notes.append(f"picture starts at {stream.start:.3f} s: held on its first frame until then")
+    if stream.variable_frame_rate:
+        notes.append("variable frame rate: conformed by timestamp")
+    if stream.interlaced:
+        found = stream.field_order if stream.field_order in INTERLACED_ORDERS else "idet"
+        notes.append(f"interlaced ({found}): deinterlaced")
+    if stream.hdr:
+        notes.append(f"HDR ({stream.color_transfer}, {stream.pix_fmt}): tone-mapped to BT.709 8-bit")
+    return notes
 
 
 def conform(source: Stream | None, content: float, fps: float) -> str:
