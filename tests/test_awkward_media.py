@@ -177,6 +177,9 @@ def test_the_build_log_and_probe_say_which_track_and_what_was_corrected(built: P
     assert "main.mp4: turned upright (display matrix: 90 degrees)" in log
     assert "main.mp4: HDR (smpte2084, yuv420p10le): tone-mapped to BT.709 8-bit" in log
     assert "main.mpg: interlaced (tt): deinterlaced" in log
+    assert "main.mp4: interlaced (idet): deinterlaced" in log
+    # Sharp, fast test patterns are progressive: only the two interlaced sources are deinterlaced.
+    assert log.count("deinterlaced") == 2, log
     probed = run_psa("probe", "--no-loudness", built.parent / "projects" / "two-tracks" / "media" / "main.mp4")
     assert "uses      audio track 2 of 2: marked default" in probed.stdout, probed.stdout
 

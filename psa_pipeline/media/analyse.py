@@ -12,6 +12,9 @@ from pathlib import Path
 from psa_pipeline.media.runner import run_ffmpeg
 
 IDET_FRAMES = 60
+# idet's default (1.04) calls sharp, fast-moving progressive pictures (test patterns, screen
+# recordings) interlaced; at 1.5 woven fields still score every frame and progressive ones none.
+IDET_THRESHOLD = 1.5
 ANALYSE_TIMEOUT = 120
 # Peak under this is no programme sound: an empty track, or a dither-only one.
 SILENT_PEAK_DB = -60.0
@@ -25,7 +28,8 @@ def interlaced_by_idet(path: Path, video_position: int = 0) -> bool:
     """
     stderr = run_ffmpeg(
         ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "info", "-i", str(path),
-         "-map", f"0:v:{video_position}", "-frames:v", str(IDET_FRAMES), "-vf", "idet", "-an", "-f", "null", "-"],
+         "-map", f"0:v:{video_position}", "-frames:v", str(IDET_FRAMES), "-vf", f"idet=intl_thres={IDET_THRESHOLD}",
+         "-an", "-f", "null", "-"],
         timeout=ANALYSE_TIMEOUT,
     )  # fmt: skip
     match = re.search(r"Multi frame detection:\s*TFF:\s*(\d+)\s*BFF:\s*(\d+)\s*Progressive:\s*(\d+)", stderr)

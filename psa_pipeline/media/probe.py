@@ -255,7 +255,8 @@ def video_summary(stream: Stream) -> str:
     if stream.start > 0.0005:
         parts.append(f"starts at {stream.start:.3f} s")
     if stream.interlaced:
-        parts.append(f"interlaced ({stream.field_order or 'detected'})")
+        found = stream.field_order if stream.field_order in INTERLACED_ORDERS else "combing found by idet"
+        parts.append(f"interlaced ({found})")
     if stream.hdr:
         parts.append(f"HDR ({stream.color_transfer}, {stream.pix_fmt})")
     return ", ".join(parts)
