@@ -135,12 +135,13 @@ def interlaced(path: Path, flagged: bool = True) -> Path:
     return path
 
 
-def hdr_pq(path: Path) -> Path:
-    """10-bit HDR as a phone records it, but in H.264 High 10 (no HEVC encoder needed): BT.2020 primaries, PQ (SMPTE 2084) transfer."""
+def hdr(path: Path, transfer: str = "smpte2084") -> Path:
+    """10-bit HDR as a phone records it, but in H.264 High 10 (no HEVC encoder needed): BT.2020 primaries,
+    PQ (`smpte2084`) or HLG (`arib-std-b67`) transfer."""
     path.parent.mkdir(parents=True, exist_ok=True)
     ffmpeg("-f", "lavfi", "-i", f"testsrc2=s=320x180:r=25:d={SECONDS},format=yuv420p10le",
            "-f", "lavfi", "-i", f"sine=d={SECONDS}", "-c:v", "libx264", "-preset", "ultrafast",
-           "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", "smpte2084",
+           "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", transfer,
            "-colorspace", "bt2020nc", "-c:a", "aac", "-shortest", str(path))  # fmt: skip
     return path
 

@@ -34,7 +34,8 @@ PROJECTS: dict[str, tuple[str, Maker, str, str]] = {
     "portrait-small": ("main.mp4", corpus.portrait, "social, whatsapp", ""),
     "interlaced-flagged": ("main.mpg", lambda p: corpus.interlaced(p, flagged=True), "whatsapp", ""),
     "interlaced-unflagged": ("main.mp4", lambda p: corpus.interlaced(p, flagged=False), "whatsapp", ""),
-    "hdr-pq": ("main.mp4", corpus.hdr_pq, "whatsapp", ""),
+    "hdr-pq": ("main.mp4", corpus.hdr, "whatsapp", ""),
+    "hdr-hlg": ("main.mp4", lambda p: corpus.hdr(p, "arib-std-b67"), "whatsapp", ""),
     "two-tracks": ("main.mp4", corpus.two_tracks, "whatsapp", ""),
     "radio-vbr-mp3": ("voice.mp3", lambda p: corpus.vbr_without_header(p, "mp3"), "radio", ""),
     "radio-adts-aac": ("voice.aac", lambda p: corpus.vbr_without_header(p, "adts"), "radio", ""),
@@ -126,8 +127,9 @@ def test_interlaced_sources_come_out_progressive(built: Path, psa_id: str, tmp_p
     assert progressive > 3 * interlaced, (interlaced, progressive)
 
 
-def test_hdr_is_tone_mapped_to_8_bit_bt709(built: Path) -> None:
-    info = measure.video_stream(output(built, "hdr-pq", "whatsapp/small"))
+@pytest.mark.parametrize("psa_id", ["hdr-pq", "hdr-hlg"])
+def test_hdr_is_tone_mapped_to_8_bit_bt709(built: Path, psa_id: str) -> None:
+    info = measure.video_stream(output(built, psa_id, "whatsapp/small"))
     assert info["pix_fmt"] == "yuv420p"
     assert info.get("color_transfer") == "bt709" and info.get("color_primaries") == "bt709"
 

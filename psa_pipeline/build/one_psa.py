@@ -337,7 +337,7 @@ def _finish(
     out_dir: Path,
     key: str,
 ) -> dict[str, Any]:
-    info = probe(temporary)
+    info = probe(temporary, analyse=False)  # our own output: one track, progressive by construction
     if r.spec.max_megabytes and info.size > r.spec.max_megabytes * 1_000_000:
         raise BuildError(f"{r.name} is {info.size / 1e6:.1f} MB; the channel allows {r.spec.max_megabytes:g} MB")
     final = out_dir / r.relative
