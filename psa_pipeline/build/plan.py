@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from psa_pipeline import __version__
-from psa_pipeline.build.video import ASS_NAME, frame_size, picture_notes, video_chain
+from psa_pipeline.build.video import ASS_NAME, audiogram_header, cards, frame_size, picture_notes, video_chain
 from psa_pipeline.channels.config import CONTAINERS, ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
 from psa_pipeline.manifest.languages import label
 from psa_pipeline.manifest.model import Manifest, MusicTrack, Track
@@ -162,32 +162,13 @@ def _rendition(plan: PsaPlan, channel: str, spec: RenditionSpec, loudness: Loudn
     soft = tuple(s.lang for s in inputs.subtitles) if spec.captions.soft else ()
     sidecars = tuple((s.lang, fmt) for s in inputs.subtitles for fmt in spec.captions.sidecars)
     burned = inputs.track(burn).cues if burn else ()  # type: ignore[union-attr]
-    ass = captions.burn_in_ass(size[0], size[1], _cards(plan), burned, line.content_start, _header(plan))
+    ass = captions.burn_in_ass(size[0], size[1], cards(plan), burned, line.content_start, audiogram_header(plan))
     return Rendition(channel, spec, loudness, relative, round(line.total, 3), size, burn, soft, sidecars, ass)
 
 
 def _frame(video: VideoSpec, inputs: PsaInputs) -> tuple[int, int]:
     source = inputs.video.info.video if inputs.video else None
     return frame_size(video.width, video.height, video.orientation, source)
-
-
-def _cards(plan: PsaPlan) -> list[captions.Card]:
-    m, line = plan.manifest, plan.timeline
-    cards = []
-    if plan.manifest.kind == "video" and line.content_start > 0:
-        cards.append(captions.Card(0.0, line.content_start, m.title, m.agency.name))
-    end_start = line.content_start + line.content if m.kind == "video" else line.audio_end
-    if m.end_card is not None:
-        cards.append(captions.Card(end_start, line.total, m.end_card.text, m.agency.name))
-    return cards
-
-
-def _header(plan: PsaPlan) -> captions.Card | None:
-    """The audiogram's still card: agency and title over the waveform while the drama plays."""
-    if plan.manifest.kind == "video":
-        return None
-    m = plan.manifest
-    return captions.Card(0.0, plan.timeline.audio_end, m.title, m.agency.name)
 
 
 # ---- ffmpeg command lines ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from psa_pipeline.media import captions
 from psa_pipeline.media.probe import INTERLACED_ORDERS, Stream
 
 if TYPE_CHECKING:
@@ -117,6 +118,26 @@ def fitted(stream: Stream | None, source: str, k: int, frame: tuple[int, int], b
             f"[bgb{k}][fgs{k}]overlay=(W-w)/2:(H-h)/2,format=yuv420p[body{k}]",
         ]
     return [f"{source}{scale},setsar=1,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,format=yuv420p[body{k}]"]
+
+
+def cards(plan: PsaPlan) -> list[captions.Card]:
+    """The title card while the intro jingle plays (video only) and the end card after the content."""
+    m, line = plan.manifest, plan.timeline
+    found = []
+    if plan.manifest.kind == "video" and line.content_start > 0:
+        found.append(captions.Card(0.0, line.content_start, m.title, m.agency.name))
+    end_start = line.content_start + line.content if m.kind == "video" else line.audio_end
+    if m.end_card is not None:
+        found.append(captions.Card(end_start, line.total, m.end_card.text, m.agency.name))
+    return found
+
+
+def audiogram_header(plan: PsaPlan) -> captions.Card | None:
+    """The audiogram's still card: agency and title over the waveform while the drama plays."""
+    if plan.manifest.kind == "video":
+        return None
+    m = plan.manifest
+    return captions.Card(0.0, plan.timeline.audio_end, m.title, m.agency.name)
 
 
 def video_chain(plan: PsaPlan, r: Rendition, k: int, source: str, index: dict[str, int]) -> list[str]:
