@@ -63,6 +63,17 @@ def sync_clip(
     return path
 
 
+def remuxed_late_picture(path: Path, late: float = 0.48) -> Path:
+    """An MP4 whose picture track was slid `late` seconds later when remuxed: an edit list with an
+    empty edit, the way editors and `-itsoffset` remuxes write it. Flash and beep are `late` apart."""
+    base = sync_clip(path.with_name("base-" + path.name))
+    ffmpeg(
+        "-i", str(base), "-itsoffset", str(late), "-i", str(base), "-map", "1:v", "-map", "0:a", "-c", "copy", str(path)
+    )
+    base.unlink()
+    return path
+
+
 def speech(path: Path, text: str = "Laporkan pungli lewat SMS satu tujuh nol delapan.") -> Path:
     """A short spoken line (espeak-ng, Indonesian voice) as WAV."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ import measure
 import pytest
 from conftest import ROOT, run_psa
 
-from psa_pipeline.media.srtvtt import parse_srt
+from psa_pipeline.media.srtvtt import parse_srt, parse_vtt
 
 CHANNELS = ROOT / "tests" / "data" / "corpus-channels.yaml"
 
@@ -170,3 +170,34 @@ def test_a_cue_marked_top_is_burned_at_the_top(captioned: Path) -> None:
     bottom_at_2 = measure.region_mean(path, 2.5, (0, 0.6, 1, 0.85))
     bottom_at_7 = measure.region_mean(path, 7.5, (0, 0.6, 1, 0.85))
     assert top_at_7 > top_at_2 + 1 and bottom_at_2 > bottom_at_7 + 1, (top_at_7, top_at_2, bottom_at_2, bottom_at_7)
+
+
+def test_webvtt_entities_tags_and_position_are_read_as_meant() -> None:
+    text = (
+        "WEBVTT - dari editor\n\nNOTE catatan penyunting\n\n"
+        "intro\n00:01.000 --> 00:02.000 line:0 align:center\n<v Narator>Tom &amp; Jerry &lt;3</v>\n\n"
+        "00:00:03.000 --> 00:00:04.500\n<c.kuning>Kuning</c> <i>miring</i>&nbsp;ya\n"
+    )
+    cues = parse_vtt(text, Path("x.vtt"))
+    assert [(c.start, c.end, c.lines, c.align, c.location.line) for c in cues] == [
+        (1.0, 2.0, ("Tom & Jerry <3",), 8, 6),
+        (3.0, 4.5, ("Kuning <i>miring</i> ya",), None, 9),
+    ]
+
+
+def test_utf16_subtitles_are_read_and_latin1_ones_refused_at_the_line(tmp_path: Path) -> None:
+    ok = validate_track(tmp_path, "")  # the project; then swap the file's bytes
+    assert "the file is empty" in ok
+    srt = tmp_path / "projects" / "teks" / "subtitles" / "ind.srt"
+    manifest = srt.parent.parent / "psa.yaml"
+    srt.write_bytes(srt_of(["Bayar pajak, jangan pungli"]).encode("utf-16"))
+    out = run_psa("validate", manifest).stdout
+    # Read, words and all: 26 characters in 0.9 s is the only remark.
+    assert "subtitles/ind.srt:2: warning: cue 1 (00:00.000) needs 28.9 characters per second" in out, out
+    assert "ind.srt:1: error" not in out
+    srt.write_bytes(srt_of(["Satu", "Caf\u00e9 tanpa pungli"]).encode("latin-1"))
+    out = run_psa("validate", manifest).stdout
+    assert (
+        "subtitles/ind.srt:7: error: this file is not UTF-8 (byte 0xE9 on this line; Windows-1252 or Latin-1?); save it as UTF-8"
+        in out
+    ), out

@@ -124,4 +124,4 @@ def ass_text(text: str) -> str:
         # libass shows `\{` and `\}` as braces; a joiner after any other backslash keeps it literal.
         escaped = value.replace("\\", "\\" + JOINER).replace("{", "\\{").replace("}", "\\}")
         out.append(escaped)
-    return "\\N".join(line.strip() for line in "".join(out).splitlines())
+    return "\\N".join(line.strip() for line in "".join(out).split("\n"))

@@ -20,17 +20,15 @@ def read_cues(track: SubtitleTrack, file: Path | None, inline_location: Callable
     if track.cues is not None:
         cues = []
         for i, c in enumerate(track.cues):
-            lines, align = split_align([line for line in c.text.splitlines() if line.strip()])
+            # Split on newlines only: YAML's "\N" is U+0085, a character, not a line break.
+            lines, align = split_align([line for line in c.text.split("\n") if line.strip()])
             cues.append(TimedCue(c.start, c.end, tuple(lines), inline_location(i), align, i + 1))
         return cues
     if file is None:
         raise PsaError("a subtitle track needs `file:` or `cues:`")
     if file.stat().st_size > MAX_SUBTITLE_BYTES:
         raise PsaError(f"{file}: subtitle file is larger than {MAX_SUBTITLE_BYTES // 1024} KiB")
-    try:
-        text = file.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise PsaError(f"{file}: subtitle file is not UTF-8; save it as UTF-8") from None
+    text = _decode(file.read_bytes(), file)
     fmt = {".srt": "srt", ".vtt": "vtt"}.get(file.suffix.lower())
     if fmt is None:
         raise PsaError(f"{file}: subtitles must be SRT (.srt) or WebVTT (.vtt)")
@@ -42,6 +40,24 @@ def read_cues(track: SubtitleTrack, file: Path | None, inline_location: Callable
             Location(file, 1),
         )
     return cues
+
+
+def _decode(data: bytes, file: Path) -> str:
+    """UTF-8 (with or without BOM), or UTF-16 with its BOM as Windows Notepad saves "Unicode"."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise SubtitleError("this UTF-16 file is damaged; save it again as UTF-8", Location(file, 1)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SubtitleError(
+            f"this file is not UTF-8 (byte 0x{data[exc.start]:02X} on this line; Windows-1252 or Latin-1?); "
+            "save it as UTF-8",
+            Location(file, line),
+        ) from None
 
 
 def check_cues(cues: list[TimedCue], rules: SubtitleRules, media_duration: float | None, check: str) -> list[Problem]:
@@ -67,7 +83,7 @@ def check_cues(cues: list[TimedCue], rules: SubtitleRules, media_duration: float
             add("warning", cue, f"{label} is on screen {duration:.2f} s; minimum is {rules.min_duration:.2f} s")
         if duration > rules.max_duration:
             add("warning", cue, f"{label} is on screen {duration:.2f} s; maximum is {rules.max_duration:.2f} s")
-        shown = cue.plain.splitlines()
+        shown = cue.plain.split("\n")
         if len(shown) > rules.max_lines:
             add("warning", cue, f"{label} has {len(shown)} lines; maximum is {rules.max_lines}")
         for line in shown:
