@@ -17,7 +17,7 @@ import measure
 import pytest
 from conftest import ROOT, run_psa
 
-from psa_pipeline.media.srtvtt import parse_srt, parse_vtt
+from psa_pipeline.media.srtvtt import SubtitleError, parse_srt, parse_vtt
 
 CHANNELS = ROOT / "tests" / "data" / "corpus-channels.yaml"
 
@@ -29,6 +29,7 @@ TRICKY = [
     "Tom & Jerry &amp; teman",
     "Jakarta --> Bandung tanpa pungli",
     "<i>Bisikan</i> di kantor",
+    "Kode {\\i1} tetap teks",
 ]
 
 
@@ -201,3 +202,12 @@ def test_utf16_subtitles_are_read_and_latin1_ones_refused_at_the_line(tmp_path: 
         "subtitles/ind.srt:7: error: this file is not UTF-8 (byte 0xE9 on this line; Windows-1252 or Latin-1?); save it as UTF-8"
         in out
     ), out
+
+
+def test_a_subtitle_file_with_the_wrong_extension_says_which_it_is() -> None:
+    with pytest.raises(SubtitleError, match=r"this is a WebVTT file named \.srt; rename it to \.vtt"):
+        parse_srt("WEBVTT\n\n00:01.000 --> 00:02.000\nHalo\n", Path("x.srt"))
+    with pytest.raises(
+        SubtitleError, match=r"must start with the line 'WEBVTT'; this looks like SRT: rename it to \.srt"
+    ):
+        parse_vtt("1\n00:00:01,000 --> 00:00:02,000\nHalo\n", Path("x.vtt"))

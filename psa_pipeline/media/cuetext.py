@@ -78,15 +78,16 @@ def srt_text(cue: TimedCue) -> str:
 def soft_text(cue: TimedCue) -> str:
     """SRT text for ffmpeg to turn into a soft (mov_text) track: its escapes and look-alike tags made inert.
 
-    ffmpeg reads `\\N` as a line break and `<b dan c>` as bold; a joiner after the backslash or
-    the `<` keeps them the characters they are.
+    ffmpeg reads `\\N` as a line break, `{\\i1}` as italics and `<b dan c>` as bold; a joiner
+    after every backslash, and after a `<` or `{` that would open a tag, keeps them characters.
     """
     out = []
     for kind, value in _pieces(cue.text):
         if kind == "tag":
             out.append("" if "font" in value else f"<{value}>")
         else:
-            out.append(re.sub(r"(?<=<)(?=[A-Za-z/])", JOINER, re.sub(r"(?<=\\)(?=[Nnh{}])", JOINER, value)))
+            inert = re.sub(r"(?<=[<{])(?=[A-Za-z/\\])", JOINER, value).replace("\\", "\\" + JOINER)
+            out.append(inert)
     return "".join(out)
 
 

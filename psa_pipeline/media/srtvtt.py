@@ -46,6 +46,8 @@ def _lines(text: str) -> list[str]:
 
 def parse_srt(text: str, file: Path) -> list[TimedCue]:
     lines = _lines(text)
+    if lines and lines[0].startswith("WEBVTT"):
+        raise SubtitleError("this is a WebVTT file named .srt; rename it to .vtt", Location(file, 1))
     cues: list[TimedCue] = []
     i = 0
     while i < len(lines):
@@ -86,7 +88,9 @@ def parse_srt(text: str, file: Path) -> list[TimedCue]:
 def parse_vtt(text: str, file: Path) -> list[TimedCue]:
     lines = _lines(text)
     if not lines or not (lines[0] == "WEBVTT" or lines[0].startswith(("WEBVTT ", "WEBVTT\t"))):
-        raise SubtitleError("a WebVTT file must start with the line 'WEBVTT'", Location(file, 1))
+        looks_srt = any(SRT_TIMING.match(line) and "," in line for line in lines[:5])
+        hint = "this looks like SRT: rename it to .srt" if looks_srt else "add it as the first line"
+        raise SubtitleError(f"a WebVTT file must start with the line 'WEBVTT'; {hint}", Location(file, 1))
     cues: list[TimedCue] = []
     i = 1
     while i < len(lines) and lines[i].strip():
