@@ -169,12 +169,12 @@ def two_tracks(path: Path, default_second: bool = True) -> Path:
     return path
 
 
-def truncated_mp4(path: Path) -> Path:
-    """A 6 s MP4 with its index up front (faststart) and the media data cut off after a second or so."""
+def truncated_mp4(path: Path, keep: float = 0.6) -> Path:
+    """A 6 s MP4 with its index up front (faststart) and only the first `keep` of its bytes."""
     whole = sync_clip(path.with_name("whole-" + path.name), seconds=6.0)
     ffmpeg("-i", str(whole), "-c", "copy", "-movflags", "+faststart", str(path))
     data = path.read_bytes()
-    path.write_bytes(data[: len(data) * 3 // 5])
+    path.write_bytes(data[: int(len(data) * keep)])
     whole.unlink()
     return path
 

@@ -147,6 +147,7 @@ BROKEN: dict[str, tuple[Maker, str]] = {
     "lfs": (corpus.lfs_pointer, "this is a Git LFS pointer (133 bytes), not the media itself; run `git lfs pull`"),
     "text": (corpus.text_named_mp4, "this is a text file (it starts with 'Video final ada di Google Drive:"),
     "cut": (corpus.truncated_mp4, "this file is cut short: it ends at "),
+    "cut-near-the-end": (lambda p: corpus.truncated_mp4(p, keep=0.98), "this file is cut short: it ends at 5."),
     "garbage": (
         lambda p: corpus.garbage(p),
         "this is not an audio or video file ffmpeg can read; export it again as MP4, WAV or MP3",

@@ -156,17 +156,24 @@ def probe(path: Path, analyse: bool = True) -> MediaInfo:
     declared = _float(fmt.get("duration"))
     measured = max((s.end for s in streams if s.end is not None and s.kind in ("audio", "video")), default=None)
     duration = measured if measured is not None else (declared or 0.0)
-    damage = _damage(result.stderr)
-    cut = declared is not None and measured is not None and _trusts_header(format_name)
-    if cut and declared is not None and measured is not None and measured < declared - max(0.25, 0.02 * declared):
-        raise MediaError(
-            f"{path}: this file is cut short: it ends at {measured:.1f} s of {declared:.1f} s; export or copy it again"
-        )
-    if damage:
-        # ffprobe exits 0 on many damaged files (a cut-off WAV, say) but says so on stderr.
-        raise MediaError(f"{path}: file is damaged or truncated ({damage}); export or copy it again")
+    _refuse_damaged(path, format_name, declared, measured, _damage(result.stderr))
     info = MediaInfo(path, format_name, duration, path.stat().st_size, streams)
     return _analysed(info) if analyse else info
+
+
+def _refuse_damaged(path: Path, format_name: str, declared: float | None, measured: float | None, damage: str) -> None:
+    """MediaError if the packets end well before the header's length, or ffprobe saw damage."""
+    if declared is not None and measured is not None and _trusts_header(format_name):
+        # With damage reported, any shortfall is the cut; without, allow for rounding in headers.
+        tolerance = 0.05 if damage else max(0.25, 0.02 * declared)
+        if measured < declared - tolerance:
+            raise MediaError(
+                f"{path}: this file is cut short: it ends at {measured:.1f} s of {declared:.1f} s; "
+                "export or copy it again"
+            )
+    if damage:
+        # ffprobe exits 0 on many damaged files (a cut-off WAV, say) but says so on stderr.
+        raise MediaError(f"{path}: file is damaged or truncated (ffmpeg says: {damage}); export or copy it again")
 
 
 def _analysed(info: MediaInfo) -> MediaInfo:
@@ -374,7 +381,8 @@ _DAMAGE = re.compile(r"corrupt|truncat|invalid data|error|incomplete|partial fil
 def _damage(stderr: bytes) -> str:
     for line in stderr.decode("utf-8", "replace").splitlines():
         if _DAMAGE.search(line):
-            return line.strip()[:300]
+            # "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d...] stream 0, offset 0x9c5d: partial file" -> what it found.
+            return re.sub(r"^\[[^\]]* @ 0x[0-9a-f]+\]\s*", "", line.strip())[:200]
     return ""
 
 
