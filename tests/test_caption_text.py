@@ -211,3 +211,24 @@ def test_a_subtitle_file_with_the_wrong_extension_says_which_it_is() -> None:
         SubtitleError, match=r"must start with the line 'WEBVTT'; this looks like SRT: rename it to \.srt"
     ):
         parse_vtt("1\n00:00:01,000 --> 00:00:02,000\nHalo\n", Path("x.vtt"))
+
+
+def test_braces_in_a_title_are_drawn_as_braces_not_full_width(tmp_path: Path) -> None:
+    # Noto Sans draws "{" about as wide as "("; the full-width "｛" that used to replace it is an em wide.
+    widths = {}
+    for name, title in (
+        ("kurung-kurawal", "{Tolak} {Pungli} {Sekarang}"),
+        ("kurung-biasa", "(Tolak) (Pungli) (Sekarang)"),
+    ):
+        folder = tmp_path / "projects" / name
+        corpus.sync_clip(folder / "media" / "main.mp4")
+        corpus.ffmpeg("-f", "lavfi", "-i", "sine=f=600:d=1", str(folder / "media" / "intro.wav"))
+        manifest = corpus.manifest(
+            folder, name, "{video: media/main.mp4}", "web", "jingles:\n  intro: {file: media/intro.wav}\n"
+        )
+        manifest.write_text(manifest.read_text().replace('title: "Tolak Pungli"', f'title: "{title}"'))
+        result = run_psa("build", "--channels", CHANNELS, "-o", tmp_path / "build", folder)
+        assert result.code == 0, result.stdout + result.stderr
+        left, _, right, _ = measure.bright_box(tmp_path / "build" / name / "web" / f"{name}-web-small.mp4", 0.5, 150)
+        widths[name] = right - left
+    assert abs(widths["kurung-kurawal"] - widths["kurung-biasa"]) <= 6, widths
