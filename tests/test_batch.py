@@ -67,7 +67,7 @@ def test_a_mixed_batch_reports_each_psa_and_builds_the_good_ones(tmp_path: Path)
     )
     assert "build" not in by_id["salah-tulis"]["steps"]
     assert by_id["media-rusak"]["steps"]["validate"]["status"] == "refused"
-    assert "cannot be read as media" in " ".join(by_id["media-rusak"]["steps"]["validate"]["errors"])
+    assert "this file is incomplete" in " ".join(by_id["media-rusak"]["steps"]["validate"]["errors"])
     assert by_id["belum-disetujui"]["steps"]["build"]["status"] == "ok"
     assert by_id["belum-disetujui"]["steps"]["publish"] == {
         "status": "refused",

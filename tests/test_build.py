@@ -166,7 +166,7 @@ def test_bad_inputs_fail_their_psa_clearly_and_the_others_still_build(tmp_path: 
         r"FAIL tanpa-suara: invalid manifest:\s+\S*tanpa-suara/psa.yaml:\d+:\d+: error: 'media/main.mp4' has no audio",
         lines,
     )
-    assert re.search(r"FAIL rusak: .*'media/main.mp4'.*(damaged|cannot be read)", lines)
+    assert re.search(r"FAIL rusak: .*'media/main.mp4'.*(damaged|cannot be read|cut short|incomplete)", lines)
     assert "FAIL sunyi: the PSA's sound is silent (loudness -inf): nothing to normalise" in lines
     for failed in ("tanpa-suara", "rusak", "sunyi"):
         leftovers = [p for p in (build / failed).rglob("*")] if (build / failed).exists() else []

@@ -24,6 +24,7 @@ from s3fixtures import S3Server, make_bucket, unique_bucket_name
 
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.channels.destinations import FolderDestination, S3Destination
+from psa_pipeline.core.status import Status
 from psa_pipeline.publish.publish import publish_psa
 
 ROUNDS = 20
@@ -96,7 +97,7 @@ def test_folder_publishers_at_once_lose_nothing(tmp_path: Path) -> None:
         destination = tmp_path / f"round-{n}"
         config = ChannelConfig(destinations={"default": FolderDestination(type="folder", path=destination)})
         results = run_round(psas, config)
-        assert [r for r in results if r[1] not in ("published", "up to date")] == []
+        assert [r for r in results if r[1] not in (Status.OK, Status.CACHED)] == []
         listed += check_catalogues(psas, lambda key, d=destination: (d / key).read_bytes())  # type: ignore[misc]
         assert not [p for p in destination.rglob("*.part")]
     print(f"\nfolder: {ROUNDS} rounds x {PSAS + TWICE} processes, {listed} listed files verified, "
@@ -113,7 +114,7 @@ def test_s3_publishers_at_once_lose_nothing(aws_env: None, s3_server: S3Server, 
         destination = S3Destination(type="s3", bucket=bucket, endpoint_url=s3_server.endpoint_url, prefix="psa")
         config = ChannelConfig(destinations={"default": destination})
         results = run_round(psas, config)
-        assert [r for r in results if r[1] not in ("published", "up to date")] == []
+        assert [r for r in results if r[1] not in (Status.OK, Status.CACHED)] == []
 
         def read(key: str, bucket: str = bucket) -> bytes:
             return client.get_object(Bucket=bucket, Key=key)["Body"].read()  # type: ignore[no-any-return]

@@ -24,6 +24,7 @@ from psa_pipeline.build.plan import (
     program_key,
     render_command,
     sidecar_texts,
+    source_notes,
     workdir_files,
 )
 from psa_pipeline.channels.config import ChannelConfig
@@ -74,6 +75,7 @@ class PsaResult:
     error: str | None = None
     failure: PsaError | None = None  # the error itself, for callers that act on its type (DiskFullError)
     record: RenditionsRecord | None = None
+    notes: list[str] = field(default_factory=list)  # what the build corrected in its sources
 
 
 def build_psa(
@@ -194,6 +196,7 @@ def _build(
 ) -> None:
     inputs = _inputs(manifest, manifest_file.parent, assets_dir, fp)
     plan = plan_psa(manifest, inputs, config, _year(manifest))
+    result.notes = source_notes(plan)
     if not plan.renditions:
         raise BuildError(f"none of its channels has a rendition for a {manifest.kind}")
     version = ffmpeg_version()
@@ -333,7 +336,7 @@ def _finish(
     out_dir: Path,
     key: str,
 ) -> dict[str, Any]:
-    info = probe(temporary)
+    info = probe(temporary, analyse=False)  # our own output: one track, progressive by construction
     if r.spec.max_megabytes and info.size > r.spec.max_megabytes * 1_000_000:
         raise BuildError(f"{r.name} is {info.size / 1e6:.1f} MB; the channel allows {r.spec.max_megabytes:g} MB")
     final = out_dir / r.relative

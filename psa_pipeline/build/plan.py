@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from psa_pipeline import __version__
+from psa_pipeline.build.video import ASS_NAME, audiogram_header, cards, frame_size, picture_notes, video_chain
 from psa_pipeline.channels.config import CONTAINERS, ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
 from psa_pipeline.manifest.languages import label
 from psa_pipeline.manifest.model import Manifest, MusicTrack, Track
@@ -26,11 +27,9 @@ from psa_pipeline.media.timeline import Timeline, content_duration, rendition_du
 
 PROGRAM_RATE = 48000
 LAYOUTS = {1: "mono", 2: "stereo"}
-CARD_COLOUR = "0x0B3D91"
 GENRE = "Iklan Layanan Masyarakat"
-# Subtitle files and libass scripts are written under these plain names in ffmpeg's working folder.
+# Soft subtitle tracks are written under this plain name in ffmpeg's working folder (libass scripts: video.py).
 SOFT_NAME = "soft-{lang}.srt"
-ASS_NAME = "r{index}.ass"
 
 
 @dataclass(frozen=True)
@@ -164,36 +163,13 @@ def _rendition(plan: PsaPlan, channel: str, spec: RenditionSpec, loudness: Loudn
     soft = tuple(s.lang for s in inputs.subtitles) if spec.captions.soft else ()
     sidecars = tuple((s.lang, fmt) for s in inputs.subtitles for fmt in spec.captions.sidecars)
     burned = inputs.track(burn).cues if burn else ()  # type: ignore[union-attr]
-    ass = captions.burn_in_ass(size[0], size[1], _cards(plan), burned, line.content_start, _header(plan))
+    ass = captions.burn_in_ass(size[0], size[1], cards(plan), burned, line.content_start, audiogram_header(plan))
     return Rendition(channel, spec, loudness, relative, duration, size, burn, soft, sidecars, ass)
 
 
 def _frame(video: VideoSpec, inputs: PsaInputs) -> tuple[int, int]:
-    width, height = video.width, video.height
     source = inputs.video.info.video if inputs.video else None
-    portrait = bool(source and source.width and source.height and source.height > source.width)
-    if video.orientation == "source" and portrait and width > height:
-        width, height = height, width
-    return width, height
-
-
-def _cards(plan: PsaPlan) -> list[captions.Card]:
-    m, line = plan.manifest, plan.timeline
-    cards = []
-    if plan.manifest.kind == "video" and line.content_start > 0:
-        cards.append(captions.Card(0.0, line.content_start, m.title, m.agency.name))
-    end_start = line.content_start + line.content if m.kind == "video" else line.audio_end
-    if m.end_card is not None:
-        cards.append(captions.Card(end_start, line.total, m.end_card.text, m.agency.name))
-    return cards
-
-
-def _header(plan: PsaPlan) -> captions.Card | None:
-    """The audiogram's still card: agency and title over the waveform while the drama plays."""
-    if plan.manifest.kind == "video":
-        return None
-    m = plan.manifest
-    return captions.Card(0.0, plan.timeline.audio_end, m.title, m.agency.name)
+    return frame_size(video.width, video.height, video.orientation, source)
 
 
 # ---- ffmpeg command lines ------------------------------------------------------------------
@@ -237,9 +213,40 @@ def input_args(
     return args, index
 
 
-def _conform(index: int) -> str:
+def content_track(plan: PsaPlan) -> int:
+    """Position among its audio streams of the main file's track the PSA uses (manifest, else probe's pick)."""
+    main = plan.inputs.video or plan.inputs.audio
+    chosen = plan.manifest.sources.audio_track
+    if chosen is not None:
+        return chosen - 1
+    return main.info.audio_track or 0 if main else 0
+
+
+def source_notes(plan: PsaPlan) -> list[str]:
+    """What the build does about its main file, for the build log and renditions.json."""
+    main = plan.inputs.video or plan.inputs.audio
+    if main is None:
+        return []
+    notes = []
+    tracks = main.info.of_kind("audio")
+    if len(tracks) > 1:
+        chosen = plan.manifest.sources.audio_track
+        reason = f"audio track {chosen} of {len(tracks)}: chosen in psa.yaml" if chosen else main.info.audio_reason
+        notes.append(f"{main.path.name}: uses {reason}")
+    stream = main.info.video if plan.inputs.video else None
+    if stream is not None:
+        notes += [f"{main.path.name}: {note}" for note in picture_notes(stream)]
+    return notes
+
+
+def _conform(index: int, track: int = 0) -> str:
     # Every piece to one rate and layout, whatever it came in as (mono, 5.1, 44.1 kHz, ...).
-    return f"[{index}:a:0]aresample={PROGRAM_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
+    # async + first_pts=0: a track that starts after its file's origin (audio later than picture) or
+    # has gaps keeps its place in time, filled with silence, instead of being pulled forward.
+    return (
+        f"[{index}:a:{track}]aresample={PROGRAM_RATE}:async=1:first_pts=0,"
+        "aformat=sample_fmts=fltp:channel_layouts=stereo"
+    )
 
 
 def _ms(seconds: float) -> int:
@@ -262,7 +269,7 @@ def program_graph(plan: PsaPlan, index: dict[str, int]) -> list[str]:
     inputs, line, jingles = plan.inputs, plan.timeline, plan.manifest.jingles
     chains: list[str] = []
     if inputs.video or inputs.audio:
-        chains.append(f"{_conform(index['video' if inputs.video else 'audio'])}[content_raw]")
+        chains.append(f"{_conform(index['video' if inputs.video else 'audio'], content_track(plan))}[content_raw]")
     else:
         voices = []
         for i, (track, _) in enumerate(inputs.voices):
@@ -331,59 +338,6 @@ def measure_command(plan: PsaPlan, channels: int = 2, path_of: PathOf = _plain_p
         "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "info", *args,
         "-filter_complex", ";".join(graph), "-map", "[measured]", "-f", "null", "-",
     ]  # fmt: skip
-
-
-def _video_chain(plan: PsaPlan, r: Rendition, k: int, source: str, index: dict[str, int]) -> list[str]:
-    assert r.size is not None and r.spec.video is not None
-    width, height = r.size
-    fps = r.spec.video.fps
-    line = plan.timeline
-    chains: list[str] = []
-    if plan.manifest.kind == "video":
-        fit = f"{source}trim=duration={line.content:.3f},setpts=PTS-STARTPTS,fps={fps}"
-        if r.spec.video.fit == "blur":
-            chains.append(f"{fit},split[bg{k}][fg{k}]")
-            chains.append(
-                f"[bg{k}]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
-                f"boxblur=20:2,setsar=1[bgb{k}]"
-            )
-            chains.append(f"[fg{k}]scale={width}:{height}:force_original_aspect_ratio=decrease,setsar=1[fgs{k}]")
-            chains.append(f"[bgb{k}][fgs{k}]overlay=(W-w)/2:(H-h)/2,format=yuv420p[body{k}]")
-        else:
-            chains.append(
-                f"{fit},scale={width}:{height}:force_original_aspect_ratio=decrease,"
-                f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p[body{k}]"
-            )
-        pieces = []
-        if line.content_start > 0:
-            chains.append(
-                f"color=c={CARD_COLOUR}:s={width}x{height}:r={fps}:d={line.content_start:.3f},format=yuv420p[open{k}]"
-            )
-            pieces.append(f"[open{k}]")
-        pieces.append(f"[body{k}]")
-        tail = line.total - line.content_start - line.content
-        if tail > 0.001:
-            chains.append(f"color=c={CARD_COLOUR}:s={width}x{height}:r={fps}:d={tail:.3f},format=yuv420p[close{k}]")
-            pieces.append(f"[close{k}]")
-        chains.append(f"{''.join(pieces)}concat=n={len(pieces)}:v=1:a=0,setsar=1[pic{k}]")
-        card_start = line.content_start + line.content
-    else:
-        wave_h = height // 4 // 2 * 2
-        chains.append(f"color=c={CARD_COLOUR}:s={width}x{height}:r={fps}:d={line.total:.3f},format=yuv420p[canvas{k}]")
-        chains.append(
-            f"{source}atrim=0:{line.total:.3f},showwaves=s={width}x{wave_h}:mode=cline:rate={fps}:colors=0xFFFFFF,"
-            f"format=yuva420p[wave{k}]"
-        )
-        chains.append(f"[canvas{k}][wave{k}]overlay=0:(H-h)/2:eof_action=pass[pic{k}]")
-        card_start = line.audio_end
-    picture = f"[pic{k}]"
-    if "logo" in index and plan.manifest.end_card is not None:
-        logo_h = height // 6 // 2 * 2
-        chains.append(f"[logo{k}]scale=-2:{logo_h}[logos{k}]")
-        chains.append(f"{picture}[logos{k}]overlay=(W-w)/2:H*0.12:enable='gte(t,{card_start:.3f})'[pl{k}]")
-        picture = f"[pl{k}]"
-    chains.append(f"{picture}subtitles=filename={ASS_NAME.format(index=k)},format=yuv420p[v{k}]")
-    return chains
 
 
 def _bitrate_args(spec: VideoSpec) -> list[str]:
@@ -467,7 +421,7 @@ def render_command(
     if video and "logo" in index and plan.manifest.end_card is not None:
         graph.append(_split(f"[{index['logo']}:v:0]", [f"[logo{k}]" for k, _ in video]))
     for k, r in video:
-        graph += _video_chain(plan, r, k, f"[src{k}]" if plan.manifest.kind == "video" else f"[pw{k}]", index)
+        graph += video_chain(plan, r, k, f"[src{k}]" if plan.manifest.kind == "video" else f"[pw{k}]", index)
     for k, r in enumerate(renditions):
         graph.append(_audio_chain(r, k, gains[r.name]))
     command = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"]
@@ -494,7 +448,7 @@ def workdir_files(plan: PsaPlan, renditions: Sequence[Rendition]) -> dict[str, s
             files[ASS_NAME.format(index=k)] = r.ass
     if any(r.soft_langs for r in renditions):
         for sub in plan.inputs.subtitles:
-            files[SOFT_NAME.format(lang=sub.lang)] = captions.sidecar(sub.cues, plan.timeline.content_start, "srt")
+            files[SOFT_NAME.format(lang=sub.lang)] = captions.soft_track(sub.cues, plan.timeline.content_start)
     return files
 
 

@@ -63,6 +63,8 @@ def build(
                 f"[green]ok[/green]   {escape(name)}: built {len(result.rendered)}, reused {len(result.reused)}"
                 f" -> {escape(str(build_root / name))}"
             )
+        for note in result.notes if result.status != Status.FAILED else []:
+            out.print(f"     [dim]{escape(note)}[/dim]", soft_wrap=True)
     failed = [r for r in results if r.status == Status.FAILED]
     out.print(f"{len(results) - len(failed)} of {len(results)} PSA(s) built")
     sys.exit(1 if failed else 0)

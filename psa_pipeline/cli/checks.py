@@ -9,13 +9,14 @@ from typing import Literal, cast
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import assets_option, channels_option, console
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.manifest.model import json_schema
 from psa_pipeline.manifest.scaffold import init_project
-from psa_pipeline.media.probe import measure_loudness, probe
+from psa_pipeline.media.probe import measure_loudness, probe, video_summary
 from psa_pipeline.records.registry import record_schemas
 from psa_pipeline.validation.formats import FORMATS, render
 from psa_pipeline.validation.validate import Context, find_manifests, validate_all
@@ -85,7 +86,7 @@ def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
     in LU and true peak in dBTP. Silence shows as -inf.
     """
     info = probe(file)
-    loudness = None if no_loudness or info.audio is None else measure_loudness(file)
+    loudness = None if no_loudness or info.audio is None else measure_loudness(file, info.audio_track or 0)
     if as_json:
         data = info.to_json()
         data["loudness"] = loudness.to_json() if loudness else None
@@ -96,15 +97,19 @@ def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
     out.print(f"  duration  {info.duration:.3f} s")
     for s in info.streams:
         if s.kind == "video":
-            detail = f"{s.width}x{s.height} {s.frame_rate or '?'} fps" + (
-                " (variable)" if s.variable_frame_rate else ""
-            )
+            detail = video_summary(s)
         elif s.kind == "audio":
-            detail = f"{s.sample_rate} Hz, {s.channels} ch ({s.channel_layout or '?'})"
+            detail = (
+                f"{s.sample_rate} Hz, {s.channels} ch ({s.channel_layout or '?'})"
+                + (", default" if s.default else "")
+                + (", silent" if s.silent else "")
+            )
         else:
             detail = ""
         lang = f" [{s.language}]" if s.language else ""
-        out.print(f"  #{s.index} {s.kind:<8} {s.codec:<10} {detail}{lang}")
+        out.print(f"  #{s.index} {s.kind:<8} {s.codec:<10} {escape(detail)}{lang}")
+    if info.audio_reason:
+        out.print(f"  uses      {info.audio_reason} (choose another with `audio_track:` in psa.yaml)")
     if loudness is not None:
         integrated = "-inf (silence)" if loudness.silent else f"{loudness.integrated:.1f} LUFS"
         out.print(

@@ -100,6 +100,11 @@ class Sources(Strict):
     video: AssetPath | None = Field(None, description="Main video file (kind: video).")
     audio: AssetPath | None = Field(None, description="One mixed audio file (kind: radio-drama).")
     multitrack: Multitrack | None = Field(None, description="Separate tracks to mix (kind: radio-drama).")
+    audio_track: Annotated[int, Field(ge=1, le=32)] | None = Field(
+        None,
+        description="Which audio track of the video or audio file to use, counting from 1; by default the one "
+        "marked default, else the first that is not silent (`psa probe` shows which).",
+    )
 
 
 class Jingle(Strict):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pysubs2
 
-from psa_pipeline.media.subtitles import TimedCue
+from psa_pipeline.media.cuetext import TimedCue, ass_text, soft_text, srt_text, vtt_settings, vtt_text
 
 FONT = "Noto Sans"  # Debian fonts-noto-core: full Latin coverage, installed by the Makefile
 
@@ -27,28 +27,53 @@ class Card:
     body: str
 
 
-def ass_text(text: str) -> str:
-    """Plain text as an ASS event: braces and backslashes shown literally, newlines as line breaks."""
-    # A backslash followed by N, n or h is an ASS escape and `{` opens an override block; a
-    # zero-width joiner after each backslash and full-width braces keep the user's text inert.
-    cleaned = text.replace("\\", "\\\u2060").replace("{", "\uff5b").replace("}", "\uff5d")
-    return "\\N".join(line.strip() for line in cleaned.splitlines())
+def _clock(seconds: float, comma: bool) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{',' if comma else '.'}{millis:03d}"
 
 
-def shifted(cues: Sequence[TimedCue], offset: float) -> pysubs2.SSAFile:
-    subs = pysubs2.SSAFile()
-    for cue in cues:
-        subs.append(
-            pysubs2.SSAEvent(
-                start=round((cue.start + offset) * 1000), end=round((cue.end + offset) * 1000), text=ass_text(cue.text)
-            )
-        )
-    return subs
+def _shown(cues: Sequence[TimedCue]) -> list[TimedCue]:
+    """Cues with text, in time order (validate warned about the empty ones)."""
+    return sorted((c for c in cues if not c.empty), key=lambda c: (c.start, c.number))
 
 
 def sidecar(cues: Sequence[TimedCue], offset: float, fmt: str) -> str:
     """SRT or WebVTT text with times moved to where the content sits after assembly."""
-    return shifted(cues, offset).to_string(fmt)
+    blocks = []
+    for n, cue in enumerate(_shown(cues), start=1):
+        start, end = cue.start + offset, cue.end + offset
+        if fmt == "vtt":
+            blocks.append(f"{_clock(start, False)} --> {_clock(end, False)}{vtt_settings(cue)}\n{vtt_text(cue)}\n")
+        else:
+            blocks.append(f"{n}\n{_clock(start, True)} --> {_clock(end, True)}\n{srt_text(cue)}\n")
+    return ("WEBVTT\n\n" if fmt == "vtt" else "") + "\n".join(blocks)
+
+
+def soft_track(cues: Sequence[TimedCue], offset: float) -> str:
+    """The SRT ffmpeg reads to make a soft (mov_text) track: like the sidecar, escapes made inert."""
+    blocks = []
+    for n, cue in enumerate(_shown(cues), start=1):
+        start, end = _clock(cue.start + offset, True), _clock(cue.end + offset, True)
+        blocks.append(f"{n}\n{start} --> {end}\n{soft_text(cue)}\n")
+    return "\n".join(blocks)
+
+
+def shifted(cues: Sequence[TimedCue], offset: float) -> list[pysubs2.SSAEvent]:
+    """Burned-in caption events, positioned as the author asked (`{\\anN}`)."""
+    events = []
+    for cue in _shown(cues):
+        position = f"{{\\an{cue.align}}}" if cue.align else ""
+        events.append(
+            pysubs2.SSAEvent(
+                start=round((cue.start + offset) * 1000),
+                end=round((cue.end + offset) * 1000),
+                text=position + ass_text(cue.text),
+            )
+        )
+    return events
 
 
 def burn_in_ass(

@@ -14,6 +14,9 @@ from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.media.probe import MediaInfo, Stream, probe
 from psa_pipeline.media.runner import tool_version
 
+# Bump when MediaInfo gains fields: older remembered probes lack them.
+PROBE_VERSION = 2
+
 
 class Fingerprints:
     """Hashes and probe results of input files, persisted in one small JSON state file."""
@@ -50,13 +53,17 @@ class Fingerprints:
         digest = self.digest(path)
         with self.lock:
             cached = self.state.get(key, {}).get("probe")
-        if isinstance(cached, dict) and cached.get("sha256") == digest:
+        if isinstance(cached, dict) and cached.get("sha256") == digest and cached.get("version") == PROBE_VERSION:
             data = dict(cached["info"])
             streams = [Stream(**s) for s in data.pop("streams")]
             return MediaInfo(path=path, streams=streams, **{k: v for k, v in data.items() if k != "path"})
         info = probe(path)
         with self.lock:
-            self.state.setdefault(key, {})["probe"] = {"sha256": digest, "info": info.to_json()}
+            self.state.setdefault(key, {})["probe"] = {
+                "sha256": digest,
+                "version": PROBE_VERSION,
+                "info": info.to_json(),
+            }
             self.dirty = True
         return info
 

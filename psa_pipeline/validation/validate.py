@@ -16,6 +16,7 @@ from psa_pipeline.manifest.load import MANIFEST_NAME, load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.manifest.yamlsrc import Positions
 from psa_pipeline.media import subtitles
+from psa_pipeline.media.glyphs import missing_glyphs
 from psa_pipeline.media.probe import MediaInfo, probe
 from psa_pipeline.media.timeline import content_duration, timeline
 from psa_pipeline.validation import channel_rules
@@ -106,7 +107,11 @@ def _check_manifest(
         report.problems.extend(_stream_problems(ref.expects, ref.value, info, where))
         media[ref.yaml_path] = info
 
+    report.problems.extend(_track_problems(manifest, media, positions))
     content = _content_duration(manifest, media)
+    # Languages that may be burned into a picture: chosen per channel, else the spoken language.
+    burned = {*manifest.subtitles.burn_in.values(), manifest.language}
+    report.problems.extend(_card_glyph_problems(manifest, positions))
     for i, track in enumerate(manifest.subtitles.tracks):
         check = f"subtitles:{track.lang}"
         report.checks.append(check)
@@ -120,9 +125,11 @@ def _check_manifest(
         try:
             cues = subtitles.read_cues(track, files.get(path_key), inline)
         except PsaError as exc:
-            report.problems.append(Problem("error", check, exc.message, positions.of_value(path_key)))
+            report.problems.append(Problem("error", check, exc.message, exc.location or positions.of_value(path_key)))
             continue
         report.problems.extend(subtitles.check_cues(cues, manifest.subtitles.rules, content, check))
+        if track.lang in burned:
+            report.problems.extend(_glyph_problems(cues, check))
 
     report.problems.extend(
         channel_rules.source_problems(manifest, positions, context.channels, media.get(("sources", "video")))
@@ -163,6 +170,54 @@ def _content_duration(manifest: Manifest, media: dict[tuple[str | int, ...], Med
     return content_duration(None, spans)
 
 
+def _glyph_problems(cues: list[subtitles.TimedCue], check: str) -> list[Problem]:
+    problems = []
+    for cue in cues:
+        missing = missing_glyphs(cue.plain)
+        if missing:
+            message = (
+                f"cue {cue.number} has {' '.join(missing)}, which no installed font can draw: burned into the "
+                "picture it would show as a box; remove it or write it in words"
+            )
+            problems.append(Problem("error", check, message, cue.location))
+    return problems
+
+
+def _card_glyph_problems(manifest: Manifest, positions: Positions) -> list[Problem]:
+    texts: list[tuple[tuple[str, ...], str]] = [
+        (("title",), manifest.title),
+        (("agency", "name"), manifest.agency.name),
+    ]
+    if manifest.end_card is not None:
+        texts.append((("end_card", "text"), manifest.end_card.text))
+    problems = []
+    for key, text in texts:
+        if missing := missing_glyphs(text):
+            message = (
+                f"{'.'.join(key)} has {' '.join(missing)}, which no installed font can draw: on the card it would "
+                "show as a box; remove it or write it in words"
+            )
+            problems.append(Problem("error", "rules", message, positions.of_value(key)))
+    return problems
+
+
+def _track_problems(
+    manifest: Manifest, media: dict[tuple[str | int, ...], MediaInfo], positions: Positions
+) -> list[Problem]:
+    """`sources.audio_track` must name a track the main file has."""
+    chosen = manifest.sources.audio_track
+    key = ("sources", "video" if manifest.sources.video else "audio")
+    info = media.get(key)
+    if chosen is None or info is None:
+        return []
+    count = len(info.of_kind("audio"))
+    if chosen <= count:
+        return []
+    has = f"has only {count} audio track{'s' if count != 1 else ''}" if count else "has no audio track"
+    message = f"audio_track: {chosen}, but '{info.path.name}' {has}; choose 1 to {count} or remove audio_track"
+    return [Problem("error", "assets", message, positions.of_value(("sources", "audio_track")))]
+
+
 def _stream_problems(expects: str, value: str, info: MediaInfo, where: Location) -> list[Problem]:
     problems: list[Problem] = []
 
@@ -179,8 +234,13 @@ def _stream_problems(expects: str, value: str, info: MediaInfo, where: Location)
     if expects == "video":
         if video is None:
             add("error", "has no video stream")
-        elif video.width and video.height and (video.width < MIN_FRAME[0] or video.height < MIN_FRAME[1]):
-            add("error", f"is {video.width}x{video.height}; the smallest usable frame is {MIN_FRAME[0]}x{MIN_FRAME[1]}")
+        elif (shown := video.display_size) and (max(shown) < MIN_FRAME[0] or min(shown) < MIN_FRAME[1]):
+            # Judged upright and in square pixels, so a portrait phone clip meets the same bar turned.
+            add(
+                "error",
+                f"is {shown[0]}x{shown[1]} as displayed; the smallest usable frame is {MIN_FRAME[0]}x{MIN_FRAME[1]} "
+                f"(or {MIN_FRAME[1]}x{MIN_FRAME[0]} upright); export it larger",
+            )
         elif video.variable_frame_rate:
             add("warning", "has a variable frame rate (phone video?); it will be conformed to a constant rate")
     if info.duration <= 0.05:
