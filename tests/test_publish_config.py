@@ -83,7 +83,7 @@ def test_s3_urls_and_keys_carry_the_prefix_once(tmp_path: Path) -> None:
     assert backend.url("web/index.json") == "https://cdn.kalteng.go.id/psa/web/index.json"
 
 
-def test_a_key_too_long_for_the_destination_is_refused_before_uploading(tmp_path: Path) -> None:
+def test_an_overlong_province_is_refused_before_uploading(tmp_path: Path) -> None:
     from psa_pipeline.channels.config import ChannelConfig
     from psa_pipeline.channels.destinations import FolderDestination
     from psa_pipeline.publish.publish import publish_psa
@@ -91,5 +91,6 @@ def test_a_key_too_long_for_the_destination_is_refused_before_uploading(tmp_path
     psa = fake_psa(tmp_path, "spot-satu", channels=("web",), province="Kalimantan Timur " * 70)  # 1,190 characters
     config = ChannelConfig(destinations={"default": FolderDestination(type="folder", path=tmp_path / "publish")})
     result = publish_psa(psa.manifest, config, psa.build_root)
-    assert result.status == Status.FAILED and "destination key too long" in (result.error or "")
+    # Refused by the manifest's own limits (the same check as psa validate), before any key is made.
+    assert result.status == Status.FAILED and "invalid manifest; run psa validate" in (result.error or "")
     assert not (tmp_path / "publish").exists()
