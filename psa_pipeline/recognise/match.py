@@ -1,0 +1,241 @@
+"""Align a file's fingerprints with its best candidate and say: a copy, an altered copy, or unknown.
+
+Scores count only what is unique to the PSA. Agencies reuse jingles and end cards, so a
+different clip with the same jingle lines up with an official PSA for those seconds; frames of
+a PSA that also line up with another catalogue PSA are "shared" and do not count, and neither
+do frames that say nothing (silence, a held value). A copy must match most of the PSA's own
+content where the two overlap (a copy trimmed at the ends overlaps less, and that is fine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from psa_pipeline.recognise.extract import FRAME_RATE, U32, U64, Prints
+from psa_pipeline.recognise.index import Candidate, CatalogueIndex, Content
+from psa_pipeline.records.fingerprints import CHROMAPRINT_STEP
+
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+# Smoothed bit error rate below which audio frames are the same sound (a re-encode is ~0.1,
+# unrelated sound ~0.5).
+AUDIO_SAME = 0.3
+AUDIO_SMOOTH = 5
+# A Chromaprint value summarises about 2.2 s of sound starting at its position; a change shows
+# in the values whose window is mostly over it, so a run of bad values starts this much earlier.
+AUDIO_LEAD = 1.1
+# Hamming distance (of 64 bits) below which two frame hashes are the same picture.
+PICTURE_SAME = 0.25
+PICTURE_SMOOTH = 3
+# Less than this much differing is noise (a scene cut a frame early), not an alteration.
+MIN_SEGMENT = 0.9
+COPY = 0.8  # share of the PSA's own content a copy matches
+ALTERED = 0.45  # an altered copy still matches this much of it
+OVERLAP = 0.5  # and overlaps at least this share of the PSA (or of the query)
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    differs: str  # sound, picture, both
+
+
+@dataclass(frozen=True)
+class Recognition:
+    kind: str  # copy, altered, unknown
+    content: Content | None = None
+    similarity: float = 0.0
+    segments: tuple[Segment, ...] = ()
+    offset: float = 0.0  # seconds: time in the PSA = time in the file + offset
+
+
+def _popcount(x: npt.NDArray[np.uint64] | npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+    counts: npt.NDArray[np.int64] = np.bitwise_count(x).astype(np.int64)
+    return counts
+
+
+def _smooth(values: F64, width: int) -> F64:
+    if width <= 1 or len(values) < width:
+        return values
+    padded = np.pad(values, width // 2, mode="edge")
+    smoothed: F64 = np.convolve(padded, np.ones(width) / width, mode="valid")[: len(values)]
+    return smoothed
+
+
+def audio_errors(query: U32, ref: U32, offset: int) -> tuple[int, F64]:
+    """First query position of the overlap and the per-position bit error rate there."""
+    start = max(0, -offset)
+    end = min(len(query), len(ref) - offset)
+    if end <= start:
+        return start, np.zeros(0)
+    bits = _popcount(np.bitwise_xor(query[start:end], ref[start + offset : end + offset]))
+    return start, bits / 32.0
+
+
+def picture_errors(q_full: U64, q_centre: U64, r_full: U64, r_centre: U64, offset: int) -> tuple[int, F64]:
+    start = max(0, -offset)
+    end = min(len(q_full), len(r_full) - offset)
+    if end <= start:
+        return start, np.zeros(0)
+    qf, qc = q_full[start:end], q_centre[start:end]
+    rf, rc = r_full[start + offset : end + offset], r_centre[start + offset : end + offset]
+    # A vertical crop's whole frame is the original's centre: the best of the three pairings.
+    distance = np.minimum.reduce([_popcount(qf ^ rf), _popcount(qc ^ rc), _popcount(qf ^ rc)]) / 64.0
+    flat_q, flat_r = qf == 0, rf == 0
+    distance = np.where(flat_q & flat_r, 0.0, np.where(flat_q ^ flat_r, 1.0, distance))
+    return start, distance
+
+
+def _best_audio_offset(query: U32, ref: U32, guess: int) -> tuple[int, int, F64]:
+    best: tuple[int, int, F64] | None = None
+    for offset in range(guess - 2, guess + 4):
+        start, errors = audio_errors(query, ref, offset)
+        if errors.size and (best is None or errors.mean() < best[2].mean()):
+            best = (offset, start, errors)
+    return best if best is not None else (guess, 0, np.zeros(0))
+
+
+def _runs(mask: B) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def shared_audio(index: CatalogueIndex, owner: int) -> B:
+    """Positions of a PSA's sound that line up with another catalogue PSA (jingles, end cards)."""
+    content = index.contents[owner]
+    assert content.audio is not None
+    shared = np.zeros(len(content.audio), dtype=bool)
+    for other in index.audio_candidates(content.audio, skip_psa=content.psa_id):
+        other_audio = index.contents[other.content].audio
+        assert other_audio is not None
+        # Here the PSA is the query: reference position = its position + offset.
+        _, start, errors = _best_audio_offset(content.audio, other_audio, other.offset)
+        same = _smooth(errors, AUDIO_SMOOTH) < AUDIO_SAME
+        shared[start : start + len(same)] |= same
+    return shared
+
+
+def informative_audio(values: U32) -> B:
+    """False where a value repeats its neighbour: silence and held tones say nothing about the content."""
+    repeats = np.zeros(len(values), dtype=bool)
+    repeats[1:] |= values[1:] == values[:-1]
+    repeats[:-1] |= values[:-1] == values[1:]
+    return ~repeats
+
+
+def recognise(index: CatalogueIndex, prints: Prints) -> Recognition:
+    """The best explanation of `prints` by the catalogue (the kind is "unknown" when there is none)."""
+    if prints.audio is not None and len(prints.audio) >= 8:
+        candidates = index.audio_candidates(prints.audio)
+        results = [_by_audio(index, prints, c) for c in candidates]
+    elif prints.full is not None and prints.centre is not None and len(prints.full) >= 2:
+        candidates = index.picture_candidates(prints.full, prints.centre)
+        results = [_by_picture(index, prints, c) for c in candidates]
+    else:
+        return Recognition("unknown")
+    rank = {"copy": 2, "altered": 1, "unknown": 0}
+    return max(results, key=lambda r: (rank[r.kind], r.similarity), default=Recognition("unknown"))
+
+
+def _verdict(
+    content: Content,
+    matched: B,
+    informative: B,
+    overlap_share: float,
+    segments: list[Segment],
+    offset_seconds: float,
+) -> Recognition:
+    own = informative.sum()
+    coverage = float((matched & informative).sum() / own) if own else 0.0
+    matched_share = float(matched.mean()) if matched.size else 0.0
+    if overlap_share < OVERLAP or own == 0:
+        return Recognition("unknown", content, coverage)
+    if segments and coverage >= ALTERED and matched_share >= 0.5:
+        return Recognition("altered", content, coverage, tuple(segments), offset_seconds)
+    if not segments and coverage >= COPY:
+        return Recognition("copy", content, coverage, (), offset_seconds)
+    return Recognition("unknown", content, coverage)
+
+
+def _by_audio(index: CatalogueIndex, prints: Prints, candidate: Candidate) -> Recognition:
+    assert prints.audio is not None
+    content = index.contents[candidate.content]
+    assert content.audio is not None
+    offset, start, errors = _best_audio_offset(prints.audio, content.audio, candidate.offset)
+    same = _smooth(errors, AUDIO_SMOOTH) < AUDIO_SAME
+    ref_slice = slice(start + offset, start + offset + len(same))
+    informative = (informative_audio(content.audio) & ~shared_audio(index, candidate.content))[ref_slice]
+    overlap_share = len(same) / max(1, min(len(content.audio), len(prints.audio)))
+    offset_seconds = offset * CHROMAPRINT_STEP
+    sound = [
+        ((start + a) * CHROMAPRINT_STEP + AUDIO_LEAD, (start + b - 1) * CHROMAPRINT_STEP + AUDIO_LEAD)
+        for a, b in _runs(~same)
+    ]
+    picture: list[tuple[float, float]] = []
+    if (
+        prints.full is not None
+        and prints.centre is not None
+        and content.full is not None
+        and content.centre is not None
+    ):
+        picture = _picture_runs(prints, content, round(offset_seconds * FRAME_RATE))
+    segments = _merge(sound, picture)
+    return _verdict(content, same, informative, overlap_share, segments, offset_seconds)
+
+
+def _picture_runs(prints: Prints, content: Content, offset: int) -> list[tuple[float, float]]:
+    assert prints.full is not None and prints.centre is not None
+    assert content.full is not None and content.centre is not None
+    best: tuple[int, F64] | None = None
+    for shift in (offset - 1, offset, offset + 1):
+        start, errors = picture_errors(prints.full, prints.centre, content.full, content.centre, shift)
+        if errors.size and (best is None or errors.mean() < best[1].mean()):
+            best = (start, errors)
+    if best is None:
+        return []
+    start, errors = best
+    differs = _smooth(errors, PICTURE_SMOOTH) >= PICTURE_SAME
+    return [((start + a) / FRAME_RATE, (start + b) / FRAME_RATE) for a, b in _runs(differs)]
+
+
+def _by_picture(index: CatalogueIndex, prints: Prints, candidate: Candidate) -> Recognition:
+    assert prints.full is not None and prints.centre is not None
+    content = index.contents[candidate.content]
+    assert content.full is not None and content.centre is not None
+    best: tuple[int, int, F64] | None = None
+    for shift in range(candidate.offset - 1, candidate.offset + 3):
+        start, errors = picture_errors(prints.full, prints.centre, content.full, content.centre, shift)
+        if errors.size and (best is None or errors.mean() < best[2].mean()):
+            best = (shift, start, errors)
+    if best is None:
+        return Recognition("unknown")
+    offset, start, errors = best
+    same = _smooth(errors, PICTURE_SMOOTH) < PICTURE_SAME
+    ref_frames = content.full[start + offset : start + offset + len(same)]
+    informative = ref_frames != 0
+    overlap_share = len(same) / max(1, min(len(content.full), len(prints.full)))
+    runs = [((start + a) / FRAME_RATE, (start + b) / FRAME_RATE) for a, b in _runs(~same)]
+    return _verdict(content, same, informative, overlap_share, _merge([], runs), offset / FRAME_RATE)
+
+
+def _merge(sound: list[tuple[float, float]], picture: list[tuple[float, float]]) -> list[Segment]:
+    """Differing ranges long enough to matter; where sound and picture ranges overlap, "both"."""
+    tagged = [(a, b, "sound") for a, b in sound] + [(a, b, "picture") for a, b in picture]
+    tagged = [t for t in tagged if t[1] - t[0] >= MIN_SEGMENT]
+    tagged.sort()
+    merged: list[Segment] = []
+    for a, b, kind in tagged:
+        if merged and a <= merged[-1].end:
+            last = merged[-1]
+            differs = last.differs if last.differs == kind else "both"
+            merged[-1] = Segment(last.start, max(last.end, b), differs)
+        else:
+            merged.append(Segment(a, b, kind))
+    return [Segment(round(max(0.0, s.start), 1), round(s.end, 1), s.differs) for s in merged]
