@@ -40,7 +40,8 @@ def test_publish_stages_files_then_publication_then_catalogue(tmp_path: Path, bu
     root = tmp_path / "publish" / "kalimantan-tengah" / "bapenda-kalteng" / "2025" / "pajak-jujur"
     assert sorted(p.name for p in (root / "web").iterdir()) == [
         "pajak-jujur-web-small.ind.srt", "pajak-jujur-web-small.ind.vtt", "pajak-jujur-web-small.mp4",
-        "pajak-jujur-web-small.nij.srt", "pajak-jujur-web-small.nij.vtt", "publication.json",
+        "pajak-jujur-web-small.nij.srt", "pajak-jujur-web-small.nij.vtt", "pajak-jujur-web.fingerprints.json",
+        "publication.json",
     ]  # fmt: skip
     publication = json.loads((root / "web" / "publication.json").read_text())
     assert publication["approval"]["approved_by"] == "Ahmad"

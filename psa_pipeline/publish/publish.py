@@ -29,6 +29,8 @@ from psa_pipeline.core.problems import PsaError
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.publish.destinations import Backend, PublishError, backend
+from psa_pipeline.recognise.credentials import signing_key_from_environment
+from psa_pipeline.recognise.publishing import Prepared, prepare_publication
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.renditions import LoudnessValues, RenditionsRecord
 
@@ -121,6 +123,9 @@ def _publish(
     if not record_path.is_file():
         raise PsaError(f"{record_path} not found; run psa build {manifest_file.parent} first")
     record = RenditionsRecord.read(record_path)
+    # Recognition hook: signed renditions to upload instead, and each channel's fingerprint file.
+    build_dir = build_root / manifest.id
+    prepared = Prepared() if dry_run else prepare_publication(record, build_dir, signing_key_from_environment())
     year = record.psa.year
     by_channel: dict[str, list[FileOutcome]] = {}
     backends: dict[str, tuple[Backend, str]] = {}
@@ -131,10 +136,14 @@ def _publish(
             backends[channel] = (backend(destination), destination.key_template)
         store, template = backends[channel]
         for built in entry.files():
-            local = build_root / manifest.id / built.file
+            out = prepared.outgoing(built, build_dir)
             key = key_for(template, manifest, year, channel, Path(built.file).name)
-            outcome = FileOutcome(channel, local, key, store.url(key), built.size, built.sha256)
+            outcome = FileOutcome(channel, out.local, key, store.url(key), out.size, out.sha256)
             by_channel.setdefault(channel, []).append(outcome)
+    for channel, out in prepared.fingerprints.items():
+        store, template = backends[channel]
+        key = key_for(template, manifest, year, channel, out.local.name)
+        by_channel[channel].append(FileOutcome(channel, out.local, key, store.url(key), out.size, out.sha256))
     result.files = [f for files in by_channel.values() for f in files]
     for outcome in result.files:
         if not outcome.local.is_file() or sha256_file(outcome.local) != outcome.sha256:

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from psa_pipeline.core.problems import MediaError
-from psa_pipeline.media.probe import MediaInfo, probe
+from psa_pipeline.media.probe import probe
 
 FRAME_RATE = 2.0
 SIDE = 32
@@ -45,11 +45,11 @@ class Prints:
     centre: U64 | None
 
 
-def fingerprint_file(path: Path, info: MediaInfo | None = None) -> Prints:
+def fingerprint_file(path: Path, sound: bool = True, picture: bool = True) -> Prints:
     """Fingerprints of `path`'s first audio stream and first moving-picture stream (MediaError if neither)."""
-    info = info or probe(path)
-    audio = info.audio
-    video = info.video
+    info = probe(path)
+    audio = info.audio if sound else None
+    video = info.video if picture else None
     if audio is None and video is None:
         raise MediaError(f"{path}: has neither sound nor moving picture to compare")
     with tempfile.TemporaryDirectory(prefix="psa-fp-") as tmp:

@@ -70,4 +70,5 @@ class FingerprintRecord(Record):
 
     psa_id: str
     channel: str
+    sources: dict[str, str] = Field(description="Published file name -> SHA-256 of what was fingerprinted.")
     contents: list[ContentPrint]
