@@ -146,4 +146,3 @@ def _video(prints: Prints) -> VideoPrint | None:
     if prints.full is None or prints.centre is None:
         return None
     return VideoPrint(rate=FRAME_RATE, full=_b64(prints.full.astype("<u8")), centre=_b64(prints.centre.astype("<u8")))
-
