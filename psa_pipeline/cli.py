@@ -17,13 +17,13 @@ from psa_pipeline import __version__
 from psa_pipeline.build.many import build_all
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.core.atomic import atomic_text
-from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.manifest.model import json_schema
 from psa_pipeline.manifest.scaffold import init_project
 from psa_pipeline.media.probe import measure_loudness, probe
 from psa_pipeline.publish.publish import publish_all
-from psa_pipeline.publish.verify import find, load_catalogs
+from psa_pipeline.publish.verify import load_catalogs
+from psa_pipeline.recognise.verdict import verify_files
 from psa_pipeline.validation.formats import FORMATS, render
 from psa_pipeline.validation.validate import Context, find_manifests, validate_all
 
@@ -217,29 +217,27 @@ def publish(
     "--catalog", required=True, help="Catalogue: a path (index.json or a folder), an https URL, or s3://bucket/key."
 )
 @click.option("--endpoint-url", help="S3 endpoint for an s3:// catalogue (MinIO, Ceph).")
-def verify(files: tuple[Path, ...], catalog: str, endpoint_url: str | None) -> None:
-    """Say whether FILES are official PSA renditions (check before sharing).
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (verdict, PSA, segments, credential).")
+def verify(files: tuple[Path, ...], catalog: str, endpoint_url: str | None, as_json: bool) -> None:
+    """Say whether FILES are official PSAs, copies of one, altered copies, or unknown (check before sharing).
 
-    Hashes each file and looks it up in the published catalogue. Exit 0 when
-    every file is official, 1 when any is not.
+    Recognises re-encoded, resized, cropped and trimmed copies by their sound and
+    picture, and names the stretches that differ in an altered one. Exit 0 when
+    every file is official or an official copy, 1 when any is altered or unknown,
+    2 when a file or the catalogue cannot be read.
 
     \b
     Example:
       psa verify video-dari-whatsapp.mp4 --catalog publish/
     """
-    catalogs = load_catalogs(catalog, endpoint_url)
-    all_official = True
-    for file in files:
-        matches = find(sha256_file(file), catalogs)
-        if matches:
-            m = matches[0]
-            click.echo(
-                f"{file}: official PSA: {m.title}, {m.agency}, published {m.published_at[:10]}, channel {m.channel}"
-            )
-        else:
-            all_official = False
-            click.echo(f"{file}: NOT an official rendition (no published file has this content)")
-    sys.exit(0 if all_official else 1)
+    try:
+        verdicts = verify_files(list(files), load_catalogs(catalog, endpoint_url), endpoint_url)
+    except PsaError as exc:
+        click.echo(json.dumps({"error": str(exc)}) if as_json else f"psa: error: {exc}", err=not as_json)
+        sys.exit(2)
+    for verdict in verdicts:
+        click.echo(json.dumps(verdict.to_json(), ensure_ascii=False) if as_json else verdict.sentence())
+    sys.exit(max(v.exit_code for v in verdicts))
 
 
 @main.group()

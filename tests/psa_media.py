@@ -50,8 +50,9 @@ def make_psa(
     caption: str,
     end_card: str = "LAPOR 1708 - lapor.go.id",
     caption_change: tuple[float, float, str] | None = None,
+    speech_seconds: float = 8.0,
 ) -> Path:
-    """Render a 12 s PSA (MP4, H.264 + AAC) with the given speech and caption; shared opening and end card."""
+    """Render a PSA (12 s with the default 8 s of speech) (MP4, H.264 + AAC) with the given speech and caption; shared opening and end card."""
     cap = f"drawtext=fontfile={FONT}:text='{_text(caption)}':fontsize=14:fontcolor=white:box=1:boxcolor=black@0.6:x=(w-tw)/2:y=h-30"
     if caption_change is not None:
         a, b, other = caption_change
@@ -65,7 +66,7 @@ def make_psa(
     end = f"drawtext=fontfile={FONT}:text='{_text(end_card)}':fontsize=22:fontcolor=yellow:x=(w-tw)/2:y=(h-th)/2"
     graph = (
         f"color=c=navy:s={SIZE}:r=25:d=2,{title}[v0];"
-        f"gradients=s={SIZE}:r=25:d=8:seed={seed}:speed=0.03,setpts=PTS-STARTPTS,{cap}[v1];"
+        f"gradients=s={SIZE}:r=25:d={speech_seconds}:seed={seed}:speed=0.03,setpts=PTS-STARTPTS,{cap}[v1];"
         f"color=c=darkred:s={SIZE}:r=25:d=2,{end}[v2];"
         "[v0][v1][v2]concat=n=3:v=1:a=0,format=yuv420p[v];"
         f"aevalsrc='{JINGLE}':s=48000:d=2[a0];[1:a]aresample=48000[a1];aevalsrc='{END_JINGLE}':s=48000:d=2[a2];"
@@ -73,7 +74,31 @@ def make_psa(
     )
     ffmpeg(
         "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono:d=0.1", "-i", str(voice_wav),
-        "-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast",
-        "-crf", "23", "-c:a", "aac", "-b:a", "128k", "-ac", "2", str(path),
+        "-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-t", str(speech_seconds + 4), "-c:v", "libx264", "-preset", "veryfast",
+        "-crf", "23", "-threads", "1", "-c:a", "aac", "-b:a", "128k", "-ac", "2", str(path),
+    )  # fmt: skip
+    return path
+
+
+def make_music(path: Path, n: int, seconds: float = 4.0) -> Path:
+    """Unrelated clips: a melody of its own over one of ffmpeg's moving test pictures."""
+    melody = f"0.3*sin(2*PI*(196*pow(2,floor(mod(t*{3 + n % 5}+{n},{7 + n % 6}))/12))*t)"
+    picture = ["testsrc2", "mandelbrot", "life=mold=10:ratio=0.{n}", "rgbtestsrc", "cellauto=rule={r}"][n % 5]
+    picture = picture.format(n=n % 9 + 1, r=18 + n * 7 % 200)
+    ffmpeg(
+        "-f", "lavfi", "-i", f"{picture}{':' if '=' in picture else '='}s={SIZE}:r=25",
+        "-f", "lavfi", "-i", f"aevalsrc='{melody}':s=48000", "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "veryfast", "-threads", "1", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path),
+    )  # fmt: skip
+    return path
+
+
+def make_pattern(path: Path, n: int, seconds: float = 4.0) -> Path:
+    """Test patterns with a tone: what a broken upload or a channel ident looks like."""
+    picture = ["smptebars", "testsrc", "pal75bars", "yuvtestsrc", "smptehdbars", "pal100bars"][n % 6]
+    ffmpeg(
+        "-f", "lavfi", "-i", f"{picture}=s={SIZE}:r=25", "-f", "lavfi", "-i", f"sine=f={300 + 70 * n}:sample_rate=48000",
+        "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-threads", "1", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", str(path),
     )  # fmt: skip
     return path

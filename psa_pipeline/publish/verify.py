@@ -10,6 +10,7 @@ from typing import Any
 
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.publish.publish import CATALOG_NAME
+from psa_pipeline.recognise.catalogue import SOURCE
 
 MAX_CATALOG_BYTES = 64 * 1024 * 1024
 
@@ -69,6 +70,7 @@ def _parse(raw: bytes, where: str) -> dict[str, Any]:
         raise PsaError(f"{where} is not a psa-pipeline catalogue (not JSON)") from None
     if not isinstance(data, dict) or not isinstance(data.get("psas"), dict):
         raise PsaError(f"{where} is not a psa-pipeline catalogue (no 'psas')")
+    data[SOURCE] = where  # recognition reads the fingerprint files from beside the catalogue
     return data
 
 

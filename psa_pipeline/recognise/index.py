@@ -140,11 +140,11 @@ class CatalogueIndex:
         positions = np.arange(len(query), dtype=np.int64)
         return self._audio.vote(query, positions, lambda owner: self.contents[owner].psa_id == skip_psa)
 
-    def picture_candidates(self, full: U64, centre: U64) -> list[Candidate]:
+    def picture_candidates(self, full: U64, centre: U64, skip_psa: str | None = None) -> list[Candidate]:
         found: dict[int, Candidate] = {}
         for hashes in (full, centre):
             keys, frames = band_keys(hashes)
-            for c in self._picture.vote(keys, frames):
+            for c in self._picture.vote(keys, frames, lambda owner: self.contents[owner].psa_id == skip_psa):
                 if c.content not in found or found[c.content].votes < c.votes:
                     found[c.content] = c
         return sorted(found.values(), key=lambda c: -c.votes)[:CANDIDATES]

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from psa_pipeline.recognise.extract import FRAME_RATE, U32, U64, Prints
-from psa_pipeline.recognise.index import Candidate, CatalogueIndex, Content
+from psa_pipeline.recognise.index import CatalogueIndex, Content
 from psa_pipeline.records.fingerprints import CHROMAPRINT_STEP
 
 F64 = npt.NDArray[np.float64]
@@ -36,6 +36,8 @@ MIN_SEGMENT = 0.9
 COPY = 0.8  # share of the PSA's own content a copy matches
 ALTERED = 0.45  # an altered copy still matches this much of it
 OVERLAP = 0.5  # and overlaps at least this share of the PSA (or of the query)
+# Fewer of the PSA's own values or frames than this in the overlap cannot tell it from another.
+MIN_INFORMATIVE = 6
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,20 @@ def shared_audio(index: CatalogueIndex, owner: int) -> B:
     return shared
 
 
+def shared_picture(index: CatalogueIndex, owner: int) -> B:
+    """Frames of a PSA's picture that line up with another catalogue PSA (title and end cards)."""
+    content = index.contents[owner]
+    assert content.full is not None and content.centre is not None
+    shared = np.zeros(len(content.full), dtype=bool)
+    for other in index.picture_candidates(content.full, content.centre, skip_psa=content.psa_id):
+        found = _best_picture_offset(content.full, content.centre, index.contents[other.content], other.offset)
+        if found is not None:
+            _, start, errors = found
+            same = _smooth(errors, PICTURE_SMOOTH) < PICTURE_SAME
+            shared[start : start + len(same)] |= same
+    return shared
+
+
 def informative_audio(values: U32) -> B:
     """False where a value repeats its neighbour: silence and held tones say nothing about the content."""
     repeats = np.zeros(len(values), dtype=bool)
@@ -130,99 +146,98 @@ def informative_audio(values: U32) -> B:
     return ~repeats
 
 
+def _best_picture_offset(full: U64, centre: U64, content: Content, guess: int) -> tuple[int, int, F64] | None:
+    assert content.full is not None and content.centre is not None
+    best: tuple[int, int, F64] | None = None
+    for offset in range(guess - 2, guess + 3):
+        start, errors = picture_errors(full, centre, content.full, content.centre, offset)
+        if errors.size and (best is None or errors.mean() < best[2].mean()):
+            best = (offset, start, errors)
+    return best
+
+
+@dataclass(frozen=True)
+class _Aligned:
+    """One modality of a query lined up with a content."""
+
+    same: B  # per query step in the overlap: the same as the content
+    informative: B  # ... and the content there is its own (not shared, not silent or flat)
+    overlap_share: float
+    runs: list[tuple[float, float]]  # query seconds where they differ
+    offset: float  # seconds: content time = query time + offset
+
+
+def _sound(index: CatalogueIndex, prints: Prints, owner: int, guess: float) -> _Aligned | None:
+    content = index.contents[owner]
+    if prints.audio is None or content.audio is None or len(prints.audio) < 2:
+        return None
+    offset, start, errors = _best_audio_offset(prints.audio, content.audio, round(guess / CHROMAPRINT_STEP))
+    if not errors.size:
+        return None
+    same = _smooth(errors, AUDIO_SMOOTH) < AUDIO_SAME
+    informative = informative_audio(content.audio) & ~shared_audio(index, owner)
+    runs = [
+        ((start + a) * CHROMAPRINT_STEP + AUDIO_LEAD, (start + b - 1) * CHROMAPRINT_STEP + AUDIO_LEAD)
+        for a, b in _runs(~same)
+    ]
+    share = len(same) / max(1, min(len(content.audio), len(prints.audio)))
+    ref = slice(start + offset, start + offset + len(same))
+    # Both sides must say something: a held tone in the file matches nothing, even where it looks close.
+    informative = informative[ref] & informative_audio(prints.audio)[start : start + len(same)]
+    return _Aligned(same, informative, share, runs, offset * CHROMAPRINT_STEP)
+
+
+def _picture(index: CatalogueIndex, prints: Prints, owner: int, guess: float) -> _Aligned | None:
+    content = index.contents[owner]
+    if prints.full is None or prints.centre is None or content.full is None or len(prints.full) < 2:
+        return None
+    found = _best_picture_offset(prints.full, prints.centre, content, round(guess * FRAME_RATE))
+    if found is None:
+        return None
+    offset, start, errors = found
+    same = _smooth(errors, PICTURE_SMOOTH) < PICTURE_SAME
+    informative = (content.full != 0) & ~shared_picture(index, owner)
+    runs = [((start + a) / FRAME_RATE, (start + b) / FRAME_RATE) for a, b in _runs(~same)]
+    share = len(same) / max(1, min(len(content.full), len(prints.full)))
+    ref = slice(start + offset, start + offset + len(same))
+    informative = informative[ref] & (prints.full[start : start + len(same)] != 0)
+    return _Aligned(same, informative, share, runs, offset / FRAME_RATE)
+
+
 def recognise(index: CatalogueIndex, prints: Prints) -> Recognition:
     """The best explanation of `prints` by the catalogue (the kind is "unknown" when there is none)."""
-    if prints.audio is not None and len(prints.audio) >= 8:
-        candidates = index.audio_candidates(prints.audio)
-        results = [_by_audio(index, prints, c) for c in candidates]
-    elif prints.full is not None and prints.centre is not None and len(prints.full) >= 2:
-        candidates = index.picture_candidates(prints.full, prints.centre)
-        results = [_by_picture(index, prints, c) for c in candidates]
-    else:
-        return Recognition("unknown")
+    guesses: dict[int, float] = {}
+    if prints.audio is not None and len(prints.audio) >= 2:
+        for c in index.audio_candidates(prints.audio):
+            guesses.setdefault(c.content, c.offset * CHROMAPRINT_STEP)
+    if prints.full is not None and prints.centre is not None and len(prints.full) >= 2:
+        for c in index.picture_candidates(prints.full, prints.centre):
+            guesses.setdefault(c.content, c.offset / FRAME_RATE)
+    results = [_assess(index, prints, owner, guess) for owner, guess in guesses.items()]
     rank = {"copy": 2, "altered": 1, "unknown": 0}
     return max(results, key=lambda r: (rank[r.kind], r.similarity), default=Recognition("unknown"))
 
 
-def _verdict(
-    content: Content,
-    matched: B,
-    informative: B,
-    overlap_share: float,
-    segments: list[Segment],
-    offset_seconds: float,
-) -> Recognition:
-    own = informative.sum()
-    coverage = float((matched & informative).sum() / own) if own else 0.0
-    matched_share = float(matched.mean()) if matched.size else 0.0
-    if overlap_share < OVERLAP or own == 0:
+def _assess(index: CatalogueIndex, prints: Prints, owner: int, guess: float) -> Recognition:
+    content = index.contents[owner]
+    sound = _sound(index, prints, owner, guess)
+    # The picture follows the sound's alignment when there is one (it is finer and surer).
+    picture = _picture(index, prints, owner, sound.offset if sound else guess)
+    # The verdict rests on the sound when it says enough, else on the picture.
+    basis = sound if sound is not None and sound.informative.sum() >= MIN_INFORMATIVE else picture
+    if basis is None:
+        return Recognition("unknown", content)
+    segments = _merge(sound.runs if sound else [], picture.runs if picture else [])
+    own = int(basis.informative.sum())
+    coverage = float((basis.same & basis.informative).sum() / own) if own else 0.0
+    matched_share = float(basis.same.mean())
+    if basis.overlap_share < OVERLAP or own < MIN_INFORMATIVE:
         return Recognition("unknown", content, coverage)
     if segments and coverage >= ALTERED and matched_share >= 0.5:
-        return Recognition("altered", content, coverage, tuple(segments), offset_seconds)
+        return Recognition("altered", content, coverage, tuple(segments), basis.offset)
     if not segments and coverage >= COPY:
-        return Recognition("copy", content, coverage, (), offset_seconds)
+        return Recognition("copy", content, coverage, (), basis.offset)
     return Recognition("unknown", content, coverage)
-
-
-def _by_audio(index: CatalogueIndex, prints: Prints, candidate: Candidate) -> Recognition:
-    assert prints.audio is not None
-    content = index.contents[candidate.content]
-    assert content.audio is not None
-    offset, start, errors = _best_audio_offset(prints.audio, content.audio, candidate.offset)
-    same = _smooth(errors, AUDIO_SMOOTH) < AUDIO_SAME
-    ref_slice = slice(start + offset, start + offset + len(same))
-    informative = (informative_audio(content.audio) & ~shared_audio(index, candidate.content))[ref_slice]
-    overlap_share = len(same) / max(1, min(len(content.audio), len(prints.audio)))
-    offset_seconds = offset * CHROMAPRINT_STEP
-    sound = [
-        ((start + a) * CHROMAPRINT_STEP + AUDIO_LEAD, (start + b - 1) * CHROMAPRINT_STEP + AUDIO_LEAD)
-        for a, b in _runs(~same)
-    ]
-    picture: list[tuple[float, float]] = []
-    if (
-        prints.full is not None
-        and prints.centre is not None
-        and content.full is not None
-        and content.centre is not None
-    ):
-        picture = _picture_runs(prints, content, round(offset_seconds * FRAME_RATE))
-    segments = _merge(sound, picture)
-    return _verdict(content, same, informative, overlap_share, segments, offset_seconds)
-
-
-def _picture_runs(prints: Prints, content: Content, offset: int) -> list[tuple[float, float]]:
-    assert prints.full is not None and prints.centre is not None
-    assert content.full is not None and content.centre is not None
-    best: tuple[int, F64] | None = None
-    for shift in (offset - 1, offset, offset + 1):
-        start, errors = picture_errors(prints.full, prints.centre, content.full, content.centre, shift)
-        if errors.size and (best is None or errors.mean() < best[1].mean()):
-            best = (start, errors)
-    if best is None:
-        return []
-    start, errors = best
-    differs = _smooth(errors, PICTURE_SMOOTH) >= PICTURE_SAME
-    return [((start + a) / FRAME_RATE, (start + b) / FRAME_RATE) for a, b in _runs(differs)]
-
-
-def _by_picture(index: CatalogueIndex, prints: Prints, candidate: Candidate) -> Recognition:
-    assert prints.full is not None and prints.centre is not None
-    content = index.contents[candidate.content]
-    assert content.full is not None and content.centre is not None
-    best: tuple[int, int, F64] | None = None
-    for shift in range(candidate.offset - 1, candidate.offset + 3):
-        start, errors = picture_errors(prints.full, prints.centre, content.full, content.centre, shift)
-        if errors.size and (best is None or errors.mean() < best[2].mean()):
-            best = (shift, start, errors)
-    if best is None:
-        return Recognition("unknown")
-    offset, start, errors = best
-    same = _smooth(errors, PICTURE_SMOOTH) < PICTURE_SAME
-    ref_frames = content.full[start + offset : start + offset + len(same)]
-    informative = ref_frames != 0
-    overlap_share = len(same) / max(1, min(len(content.full), len(prints.full)))
-    runs = [((start + a) / FRAME_RATE, (start + b) / FRAME_RATE) for a, b in _runs(~same)]
-    return _verdict(content, same, informative, overlap_share, _merge([], runs), offset / FRAME_RATE)
 
 
 def _merge(sound: list[tuple[float, float]], picture: list[tuple[float, float]]) -> list[Segment]:

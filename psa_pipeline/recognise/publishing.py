@@ -125,13 +125,19 @@ class _Fingerprinter:
         if self.sound is None:
             self.sound = self.pictures[look] if has_picture else fingerprint_file(first, picture=False)
         picture = self.pictures.get(look) if has_picture else None
-        duration = max(entry.duration for entry, _ in members)
-        return ContentPrint(
-            files=[out.local.name for _, out in members],
-            duration=duration,
-            audio=_audio(self.sound),
-            video=_video(picture) if picture is not None else None,
+        return content_print(
+            self.sound, picture, [out.local.name for _, out in members], max(e.duration for e, _ in members)
         )
+
+
+def content_print(sound: Prints, picture: Prints | None, files: list[str], duration: float) -> ContentPrint:
+    """The record form of fingerprints: the sound of `sound`, the picture of `picture`."""
+    return ContentPrint(
+        files=files,
+        duration=duration,
+        audio=_audio(sound),
+        video=_video(picture) if picture is not None else None,
+    )
 
 
 def _b64(array: npt.NDArray[Any]) -> str:
