@@ -33,6 +33,10 @@ TIMEOUT = 300.0
 # Below this pixel standard deviation a frame is flat (black, one colour): its hash is noise.
 FLAT_STD = 3.0
 
+# Two frames a second of 32x32 grey need no deblocking and no B-frames: decoding without them
+# is about twice as fast (the sampled frame moves by a frame or two, far below what is compared).
+FAST_DECODE = ["-skip_loop_filter", "all", "-flags2", "fast", "-skip_frame", "bidir"]
+
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 
@@ -54,7 +58,8 @@ def fingerprint_file(path: Path, sound: bool = True, picture: bool = True) -> Pr
         raise MediaError(f"{path}: has neither sound nor moving picture to compare")
     with tempfile.TemporaryDirectory(prefix="psa-fp-") as tmp:
         chroma = Path(tmp) / "audio.chromaprint"
-        command = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-t", str(MAX_SECONDS), "-i", str(path)]
+        command = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *FAST_DECODE]
+        command += ["-t", str(MAX_SECONDS), "-i", str(path)]
         if audio is not None:
             command += ["-map", f"0:{audio.index}", "-ac", "1", "-ar", "11025"]
             command += ["-f", "chromaprint", "-fp_format", "raw", "-algorithm", "1", "-y", str(chroma)]

@@ -69,11 +69,9 @@ class _Inverted:
     def __init__(self, keys: list[I64], positions: list[I64], owners: list[int]) -> None:
         empty = np.zeros(0, np.int64)
         all_keys = np.concatenate(keys) if keys else empty
-        owner = (
-            np.concatenate([np.full(len(k), o, np.int64) for k, o in zip(keys, owners, strict=True)]) if keys else empty
-        )
+        owner = np.repeat(np.asarray(owners, np.int64), [len(k) for k in keys]) if keys else empty
         position = np.concatenate(positions) if keys else empty
-        order = np.argsort(all_keys, kind="stable")
+        order = np.argsort(all_keys)
         self.keys = all_keys[order]
         self.owner = owner[order]
         self.position = position[order]
