@@ -102,3 +102,25 @@ def make_pattern(path: Path, n: int, seconds: float = 4.0) -> Path:
         "-c:a", "aac", str(path),
     )  # fmt: skip
     return path
+
+
+# What a messaging app does to a video: 480p, CRF 30, AAC at 64 kb/s.
+WHATSAPP = [
+    "-vf",
+    "scale=854:480",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-crf",
+    "30",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "64k",
+]
+
+
+def whatsapp_copy(source: Path, target: Path) -> Path:
+    ffmpeg("-i", str(source), *WHATSAPP, str(target))
+    return target

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import ffmpeg
-from psa_media import make_music, make_pattern, make_psa, sentences, speech
+from psa_media import WHATSAPP, make_music, make_pattern, make_psa, sentences, speech
 
 from psa_pipeline.recognise.catalogue import build_index
 from psa_pipeline.recognise.extract import fingerprint_file
@@ -74,7 +74,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
         list(pool.map(lambda i: make_psa(officials[i], i + 1, voices[i], CAPTIONS[i]), range(OFFICIAL)))
         o = str(officials[0])
         copies = {
-            "480p CRF 30 + AAC 64k": (["-vf", "scale=854:480", "-crf", "30", "-b:a", "64k"], "mp4"),
+            "480p CRF 30 + AAC 64k": (WHATSAPP, "mp4"),
             "9:16 centre crop": (["-vf", "crop=ih*9/16:ih,scale=180:320", "-b:a", "96k"], "mp4"),
             "2 s trimmed from each end": (["-ss", "2", "-t", "8"], "mp4"),
             "MP3 rip of the video": (["-vn", "-c:a", "libmp3lame", "-b:a", "128k"], "mp3"),
@@ -82,7 +82,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
         }
         copy_paths = {name: root / f"copy{i}.{ext}" for i, (name, (_, ext)) in enumerate(copies.items())}
         for name, (args, _) in copies.items():
-            codec = [] if "-c" in args or "-vn" in args else ["-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac"]
+            codec = (
+                [] if {"-c", "-c:v", "-vn"} & set(args) else ["-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac"]
+            )
             jobs.append(lambda args=args, name=name, codec=codec: ffmpeg("-i", o, *args, *codec, str(copy_paths[name])))
         other_voice = speech(root / "other-voice.wav", lines[OFFICIAL + 5], 3.0)
         swapped = root / "altered-speech.mp4"

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, ffmpeg, make_tone, make_video, run_psa, video_project
+from conftest import ROOT, make_tone, make_video, run_psa, video_project
+from psa_media import whatsapp_copy
+from s3fixtures import S3Server
 from signing_ca import make_signing_files
 
 TINY = ROOT / "tests" / "data" / "tiny-channels.yaml"
@@ -71,21 +73,7 @@ def test_the_fingerprint_file_is_published_and_hash_checked_like_every_file(publ
 def test_a_whatsapp_style_reencode_is_an_official_copy(published: Path, tmp_path: Path) -> None:
     official = next((published / "publish").rglob("*-whatsapp-small.mp4"))
     copy = tmp_path / "dari-whatsapp.mp4"
-    ffmpeg(
-        "-i",
-        str(official),
-        "-vf",
-        "scale=854:480",
-        "-c:v",
-        "libx264",
-        "-crf",
-        "30",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "64k",
-        str(copy),
-    )
+    whatsapp_copy(official, copy)
     code, [verdict], _ = verify(published, copy)
     assert code == 0, verdict
     assert (verdict["verdict"], verdict["psa_id"], verdict["title"]) == (
@@ -148,3 +136,22 @@ def test_nothing_about_the_signing_key_is_published(published: Path) -> None:
     for path in (published / "publish").rglob("*.json"):
         text = path.read_text()
         assert "PRIVATE KEY" not in text and "secrets" not in text and "BEGIN CERTIFICATE" not in text
+
+
+def test_a_copy_is_recognised_against_a_catalogue_in_s3(
+    published: Path, tmp_path: Path, aws_env: None, s3_server: S3Server, s3_bucket: str
+) -> None:
+    config = tmp_path / "channels.yaml"
+    destination = f"{{type: s3, bucket: {s3_bucket}, endpoint_url: '{s3_server.endpoint_url}', prefix: psa/}}"
+    config.write_text(TINY.read_text() + f"\ndestinations:\n  default: {destination}\n")
+    folder = published / "projects" / "pajak-jujur"
+    result = run_psa("publish", "--channels", config, "--build", published / "build", folder)
+    assert result.code == 0, result.stdout + result.stderr
+    stored = s3_server.client().get_object(Bucket=s3_bucket, Key="psa/web/index.json")["Body"].read()
+    assert "pajak-jujur-web.fingerprints.json" in stored.decode()
+    official = next((published / "build").rglob("whatsapp/*-whatsapp-small.mp4"))
+    copy = whatsapp_copy(official, tmp_path / "dari-whatsapp.mp4")
+    catalog = f"s3://{s3_bucket}/psa/"
+    result = run_psa("verify", copy, "--catalog", catalog, "--endpoint-url", s3_server.endpoint_url, "--json")
+    verdict = json.loads(result.stdout)
+    assert result.code == 0 and (verdict["verdict"], verdict["psa_id"]) == ("official-copy", "pajak-jujur"), verdict

@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the test corpus' PSA synthesiser
 
 from benchlib import wait_for_quiet  # noqa: E402
-from conftest import ffmpeg  # noqa: E402
-from psa_media import make_psa, sentences, speech  # noqa: E402
+from psa_media import make_psa, sentences, speech, whatsapp_copy  # noqa: E402
 
 from psa_pipeline.recognise.catalogue import build_index  # noqa: E402
 from psa_pipeline.recognise.extract import Prints, fingerprint_file  # noqa: E402
@@ -72,21 +71,7 @@ def main() -> None:
         reals.append(path)
     copy = out / "copy-480p.mp4"
     if not copy.exists():
-        ffmpeg(
-            "-i",
-            str(reals[0]),
-            "-vf",
-            "scale=854:480",
-            "-c:v",
-            "libx264",
-            "-crf",
-            "30",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "64k",
-            str(copy),
-        )
+        whatsapp_copy(reals[0], copy)
     prints = [fingerprint_file(p) for p in reals[:REAL]]
     rng = np.random.default_rng(14)
     texts = []

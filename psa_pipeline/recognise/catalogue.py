@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from psa_pipeline.core.problems import PsaError
-from psa_pipeline.recognise.extract import U32, U64
+from psa_pipeline.recognise.extract import FRAME_RATE, U32, U64
 from psa_pipeline.recognise.index import CatalogueIndex, Content, Publication
 from psa_pipeline.recognise.publishing import FINGERPRINTS_SUFFIX
 from psa_pipeline.records.base import RecordError
-from psa_pipeline.records.fingerprints import FingerprintRecord
+from psa_pipeline.records.fingerprints import AudioPrint, ContentPrint, FingerprintRecord, VideoPrint
 
 MAX_FINGERPRINT_BYTES = 16 * 1024 * 1024
 SOURCE = "_source"  # set by publish.verify.load_catalogs: where the catalogue was read
@@ -58,8 +58,11 @@ def _fetch(where: str, file: dict[str, Any], endpoint_url: str | None) -> bytes:
         if where.startswith("s3://"):
             import boto3
 
-            bucket = where[len("s3://") :].split("/", 1)[0]
-            body = boto3.client("s3", endpoint_url=endpoint_url).get_object(Bucket=bucket, Key=key)["Body"]
+            # Like a folder: the catalogue is <prefix><channel>/index.json and keys follow <prefix>.
+            bucket, _, catalog_key = where[len("s3://") :].partition("/")
+            prefix = catalog_key.rsplit("/", 2)[0] + "/" if catalog_key.count("/") >= 2 else ""
+            client = boto3.client("s3", endpoint_url=endpoint_url)
+            body = client.get_object(Bucket=bucket, Key=prefix + key)["Body"]
             raw: bytes = body.read(MAX_FINGERPRINT_BYTES + 1)
         elif where.startswith(("http://", "https://")):
             url = str(file.get("url", ""))
@@ -89,6 +92,7 @@ def build_index(records: list[tuple[dict[str, Any], FingerprintRecord]]) -> Cata
     contents: dict[str, Content] = {}
     for entry, record in records:
         for print_ in record.contents:
+            _same_method(print_, record)
             audio = _u32(print_.audio.values) if print_.audio else None
             full = _u64(print_.video.full) if print_.video else None
             centre = _u64(print_.video.centre) if print_.video else None
@@ -105,6 +109,18 @@ def build_index(records: list[tuple[dict[str, Any], FingerprintRecord]]) -> Cata
                 )
             )
     return CatalogueIndex(list(contents.values()))
+
+
+def _same_method(print_: ContentPrint, record: FingerprintRecord) -> None:
+    """Fingerprints made another way (another algorithm or frame rate) cannot be compared with ours."""
+    expected = (AudioPrint.model_fields["algorithm"].default, VideoPrint.model_fields["algorithm"].default, FRAME_RATE)
+    audio = print_.audio.algorithm if print_.audio else expected[0]
+    video = (print_.video.algorithm, print_.video.rate) if print_.video else expected[1:]
+    if (audio, *video) != expected:
+        raise CatalogueError(
+            f"fingerprints of {record.psa_id} ({record.channel}) were made with another method "
+            f"({audio}, {video[0]} at {video[1]}/s); this psa compares {expected[0]}, {expected[1]} at {FRAME_RATE}/s"
+        )
 
 
 def _u32(text: str) -> U32:
