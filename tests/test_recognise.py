@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import ffmpeg
 from psa_media import WHATSAPP, make_music, make_pattern, make_psa, sentences, speech
 
-from psa_pipeline.recognise.catalogue import build_index
-from psa_pipeline.recognise.extract import fingerprint_file
-from psa_pipeline.recognise.index import CatalogueIndex
+from psa_pipeline.recognise.catalogue import CatalogueError, build_index
+from psa_pipeline.recognise.extract import Prints, fingerprint_file
+from psa_pipeline.recognise.index import CatalogueIndex, Content
+from psa_pipeline.recognise.match import recognise
 from psa_pipeline.recognise.publishing import content_print
 from psa_pipeline.recognise.verdict import Verdict, verify_file
-from psa_pipeline.records.fingerprints import FingerprintRecord
+from psa_pipeline.records.fingerprints import CHROMAPRINT_STEP, FingerprintRecord
 
 OFFICIAL = 4
 CAPTIONS = [
@@ -202,3 +204,45 @@ def test_confusion_table(corpus: Corpus, capsys: pytest.CaptureFixture[str]) -> 
     assert table["re-shared copies"]["official-copy"] == len(rows["re-shared copies"])
     assert table["doctored copies"]["altered"] == len(rows["doctored copies"])
     assert table["unrelated clips"]["official-copy"] == 0
+
+
+def _random_prints(rng: Any, seconds: float) -> Prints:
+    values = int(seconds / CHROMAPRINT_STEP)
+    frames = int(seconds * 2)
+    audio = rng.integers(0, 2**32, values, dtype=np.uint64).astype(np.uint32)
+    return Prints(
+        seconds, audio, rng.integers(1, 2**63, frames, dtype=np.uint64), rng.integers(1, 2**63, frames, dtype=np.uint64)
+    )
+
+
+def _splice(*parts: tuple[Prints, float, float]) -> Prints:
+    """Seconds [a, b) of each part, one after another."""
+    audio = np.concatenate([p.audio[round(a / CHROMAPRINT_STEP) : round(b / CHROMAPRINT_STEP)] for p, a, b in parts])  # type: ignore[index]
+    full = np.concatenate([p.full[round(a * 2) : round(b * 2)] for p, a, b in parts])  # type: ignore[index]
+    centre = np.concatenate([p.centre[round(a * 2) : round(b * 2)] for p, a, b in parts])  # type: ignore[index]
+    return Prints(sum(b - a for _, a, b in parts), audio, full, centre)
+
+
+def test_content_shared_with_other_catalogue_psas_does_not_make_a_match() -> None:
+    """Pure matching, no media: a clip that is only the agency's jingle and end card plus other speech is unknown."""
+    rng = np.random.default_rng(7)
+    jingle, end = _random_prints(rng, 3), _random_prints(rng, 3)
+    psas = [_splice((jingle, 0, 3), (_random_prints(rng, 12), 0, 12), (end, 0, 3)) for _ in range(3)]
+    index = CatalogueIndex([Content(f"psa-{i}", 18, p.audio, p.full, p.centre) for i, p in enumerate(psas)])
+    stranger = _splice((jingle, 0, 3), (_random_prints(rng, 12), 0, 12), (end, 0, 3))
+    assert recognise(index, stranger).kind == "unknown"
+    assert recognise(index, psas[1]).kind == "copy" and recognise(index, psas[1]).content is index.contents[1]
+    doctored = _splice((psas[1], 0, 8), (stranger, 8, 11), (psas[1], 11, 18))
+    found = recognise(index, doctored)
+    assert found.kind == "altered" and found.content is index.contents[1]
+    assert [(s.differs, abs(s.start - 8) <= 1, abs(s.end - 11) <= 1) for s in found.segments] == [("both", True, True)]
+
+
+def test_fingerprints_made_another_way_are_refused() -> None:
+    rng = np.random.default_rng(1)
+    prints = _random_prints(rng, 10)
+    content = content_print(prints, prints, ["x.mp4"], 10)
+    other = content.model_copy(update={"video": content.video.model_copy(update={"rate": 5.0})})  # type: ignore[union-attr]
+    record = FingerprintRecord(psa_id="psa-x", channel="web", sources={}, contents=[other])
+    with pytest.raises(CatalogueError, match="another method"):
+        build_index([({}, record)])
