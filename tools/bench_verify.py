@@ -91,9 +91,8 @@ def main() -> None:
     began, cpu = time.perf_counter(), cpu_seconds()
     entry = {"title": "bench", "agency": "bench", "published_at": "2025-01-01"}
     index = build_index([(entry, FingerprintRecord.from_text(t, "bench")) for t in texts])
-    print(
-        f"| read {args.psas} fingerprint files and index them | {time.perf_counter() - began:.2f} | {cpu_seconds() - cpu:.2f} | |"
-    )
+    wall, used = time.perf_counter() - began, cpu_seconds() - cpu
+    print(f"| read {args.psas} fingerprint files and index them | {wall:.2f} | {used:.2f} | |")
     for name, path in (("60 s copy (480p CRF 30, AAC 64k)", copy), ("60 s unrelated clip", reals[REAL])):
         began, cpu = time.perf_counter(), cpu_seconds()
         verdict = verify_file(path, index, {})
