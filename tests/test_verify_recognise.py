@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, make_tone, make_video, run_psa, video_project
+from conftest import ROOT, ffmpeg, make_tone, make_video, run_psa, video_project
 from psa_media import whatsapp_copy
 from s3fixtures import S3Server
 from signing_ca import make_signing_files
@@ -155,3 +156,18 @@ def test_a_copy_is_recognised_against_a_catalogue_in_s3(
     result = run_psa("verify", copy, "--catalog", catalog, "--endpoint-url", s3_server.endpoint_url, "--json")
     verdict = json.loads(result.stdout)
     assert result.code == 0 and (verdict["verdict"], verdict["psa_id"]) == ("official-copy", "pajak-jujur"), verdict
+
+
+def test_an_hours_long_file_is_answered_in_bounded_time(published: Path, tmp_path: Path) -> None:
+    # A minute of a slide show with a hum, looped by remuxing to two hours: cheap to make, hours long.
+    minute = tmp_path / "menit.mkv"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=160x90:r=1:d=60", "-f", "lavfi", "-i", "sine=f=50:sample_rate=8000:d=60",
+        "-c:v", "libx264", "-preset", "ultrafast", "-g", "60", "-c:a", "aac", "-b:a", "8k", str(minute),
+    )  # fmt: skip
+    long = tmp_path / "rekaman-layar.mkv"
+    ffmpeg("-stream_loop", "119", "-i", str(minute), "-c", "copy", str(long))
+    began = time.monotonic()
+    code, [verdict], _ = verify(published, long)
+    assert time.monotonic() - began < 120
+    assert (code, verdict["verdict"]) == (1, "unknown")
