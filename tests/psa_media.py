@@ -39,6 +39,17 @@ def speech(path: Path, text: str, seconds: float = 8.0, voice: str = "id") -> Pa
     return path
 
 
+def pattern(seed: int, seconds: float) -> str:
+    """A moving colour pattern of its own for each seed, and the same every time (lavfi's gradients is not)."""
+    fx, fy, ft = 1 + seed * 0.37 % 3, 0.5 + seed * 0.53 % 2, 0.5 + seed * 0.61 % 2
+    return (
+        f"nullsrc=s=160x90:r=25:d={seconds},format=yuv420p,"
+        f"geq=lum='128+90*sin(2*PI*(X/W*{fx:.2f}+Y/H*{fy:.2f})+T*{ft:.2f})'"
+        f":cb='128+60*sin(2*PI*(X/W*{fy:.2f}-Y/H*{fx:.2f})+T*0.9)':cr='128+60*cos(2*PI*Y/H*{ft:.2f}+T*1.1)',"
+        "scale=320:180"
+    )
+
+
 def _text(text: str) -> str:
     return text.replace("\\", "").replace(":", "\\:").replace("'", "")
 
@@ -66,7 +77,7 @@ def make_psa(
     end = f"drawtext=fontfile={FONT}:text='{_text(end_card)}':fontsize=22:fontcolor=yellow:x=(w-tw)/2:y=(h-th)/2"
     graph = (
         f"color=c=navy:s={SIZE}:r=25:d=2,{title}[v0];"
-        f"gradients=s={SIZE}:r=25:d={speech_seconds}:seed={seed}:speed=0.03,setpts=PTS-STARTPTS,{cap}[v1];"
+        f"{pattern(seed, speech_seconds)},setpts=PTS-STARTPTS,{cap}[v1];"
         f"color=c=darkred:s={SIZE}:r=25:d=2,{end}[v2];"
         "[v0][v1][v2]concat=n=3:v=1:a=0,format=yuv420p[v];"
         f"aevalsrc='{JINGLE}':s=48000:d=2[a0];[1:a]aresample=48000[a1];aevalsrc='{END_JINGLE}':s=48000:d=2[a2];"

@@ -81,6 +81,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
             "2 s trimmed from each end": (["-ss", "2", "-t", "8"], "mp4"),
             "MP3 rip of the video": (["-vn", "-c:a", "libmp3lame", "-b:a", "128k"], "mp3"),
             "lossless remux": (["-c", "copy"], "mkv"),
+            "letterboxed into 9:16": (["-vf", "scale=180:100,pad=180:320:0:110:black", "-b:a", "64k"], "mp4"),
         }
         copy_paths = {name: root / f"copy{i}.{ext}" for i, (name, (_, ext)) in enumerate(copies.items())}
         for name, (args, _) in copies.items():
@@ -152,6 +153,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
         "2 s trimmed from each end",
         "MP3 rip of the video",
         "lossless remux",
+        "letterboxed into 9:16",
     ],
 )
 def test_a_reshared_copy_is_an_official_copy_of_the_right_psa(corpus: Corpus, name: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from psa_pipeline.core.problems import PsaError
-from psa_pipeline.recognise.extract import FRAME_RATE, U32, U64
+from psa_pipeline.recognise.extract import CAPTION_CELLS, FRAME_RATE, U8, U32, U64
 from psa_pipeline.recognise.index import CatalogueIndex, Content, Publication
 from psa_pipeline.recognise.publishing import FINGERPRINTS_SUFFIX
 from psa_pipeline.records.base import RecordError
@@ -96,7 +96,8 @@ def build_index(records: list[tuple[dict[str, Any], FingerprintRecord]]) -> Cata
             audio = _u32(print_.audio.values) if print_.audio else None
             full = _u64(print_.video.full) if print_.video else None
             centre = _u64(print_.video.centre) if print_.video else None
-            content = Content(record.psa_id, print_.duration, audio, full, centre)
+            captions = _cells(print_.video.captions) if print_.video and print_.video.captions else None
+            content = Content(record.psa_id, print_.duration, audio, full, centre, captions)
             content = contents.setdefault(content.digest(), content)
             content.publications.append(
                 Publication(
@@ -126,6 +127,15 @@ def _same_method(print_: ContentPrint, record: FingerprintRecord) -> None:
 def _u32(text: str) -> U32:
     raw = base64.b64decode(text)
     return np.frombuffer(raw[: len(raw) // 4 * 4], dtype="<u4").astype(np.uint32)
+
+
+def _cells(text: str) -> U8:
+    packed = np.frombuffer(base64.b64decode(text), dtype=np.uint8)
+    per_frame = CAPTION_CELLS[0] * CAPTION_CELLS[1] // 2
+    packed = packed[: len(packed) // per_frame * per_frame].reshape(-1, per_frame)
+    cells = np.empty((len(packed), per_frame * 2), np.uint8)
+    cells[:, 0::2], cells[:, 1::2] = packed >> 4, packed & 15
+    return cells.reshape(-1, *CAPTION_CELLS)
 
 
 def _u64(text: str) -> U64:

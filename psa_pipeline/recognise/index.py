@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from psa_pipeline.recognise.extract import U32, U64
+from psa_pipeline.recognise.extract import U8, U32, U64
 
 I64 = npt.NDArray[np.int64]
 # A value found at more places than this says nothing about where a query comes from.
@@ -49,11 +49,12 @@ class Content:
     audio: U32 | None
     full: U64 | None
     centre: U64 | None
+    captions: U8 | None = None
     publications: list[Publication] = field(default_factory=list)
 
     def digest(self) -> str:
         h = hashlib.sha256(self.psa_id.encode())
-        for part in (self.audio, self.full, self.centre):
+        for part in (self.audio, self.full, self.centre, self.captions):
             h.update(b"-" if part is None else part.tobytes())
         return h.hexdigest()
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from psa_pipeline.recognise.extract import FRAME_RATE, U32, U64, Prints
+from psa_pipeline.recognise.extract import FRAME_RATE, U8, U32, U64, Prints
 from psa_pipeline.recognise.index import CatalogueIndex, Content
 from psa_pipeline.records.fingerprints import CHROMAPRINT_STEP
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
+Picture = tuple[U64, U64, U8 | None]  # whole-frame hashes, centre hashes, caption-zone cells
 
 # Smoothed bit error rate below which audio frames are the same sound (a re-encode is ~0.1,
 # unrelated sound ~0.5).
@@ -38,6 +39,9 @@ ALTERED = 0.45  # an altered copy still matches this much of it
 OVERLAP = 0.5  # and overlaps at least this share of the PSA (or of the query)
 # Fewer of the PSA's own values or frames than this in the overlap cannot tell it from another.
 MIN_INFORMATIVE = 6
+# A caption-zone cell (0-255 grey) that moves by more than this, beyond the frame's overall
+# brightness change, is changed content (a re-encode moves cells by under 10; new text by 40+).
+CAPTION_LEVELS = 25
 
 
 @dataclass(frozen=True)
@@ -79,17 +83,30 @@ def audio_errors(query: U32, ref: U32, offset: int) -> tuple[int, F64]:
     return start, bits / 32.0
 
 
-def picture_errors(q_full: U64, q_centre: U64, r_full: U64, r_centre: U64, offset: int) -> tuple[int, F64]:
+def picture_errors(query: Picture, ref: Content, offset: int) -> tuple[int, F64]:
+    """First query frame of the overlap and each frame's distance there (0 same, 1 different)."""
+    assert ref.full is not None and ref.centre is not None
+    q_full, q_centre, q_captions = query
     start = max(0, -offset)
-    end = min(len(q_full), len(r_full) - offset)
+    end = min(len(q_full), len(ref.full) - offset)
     if end <= start:
         return start, np.zeros(0)
     qf, qc = q_full[start:end], q_centre[start:end]
-    rf, rc = r_full[start + offset : end + offset], r_centre[start + offset : end + offset]
-    # A vertical crop's whole frame is the original's centre: the best of the three pairings.
-    distance = np.minimum.reduce([_popcount(qf ^ rf), _popcount(qc ^ rc), _popcount(qf ^ rc)]) / 64.0
-    flat_q, flat_r = qf == 0, rf == 0
-    distance = np.where(flat_q & flat_r, 0.0, np.where(flat_q ^ flat_r, 1.0, distance))
+    rf, rc = ref.full[start + offset : end + offset], ref.centre[start + offset : end + offset]
+    # A vertical crop's whole frame is the original's centre: whichever pairing fits the file best.
+    pairings = [(qf, rf), (qc, rc), (qf, rc)]
+    distances = [_popcount(q ^ r) / 64.0 for q, r in pairings]
+    best = int(np.argmin([d.mean() for d in distances]))
+    q, r = pairings[best]
+    distance = np.where((q == 0) & (r == 0), 0.0, np.where((q == 0) ^ (r == 0), 1.0, distances[best]))
+    if best == 0 and q_captions is not None and ref.captions is not None:
+        # Same framing: compare the caption zone cell by cell (after evening out brightness).
+        qc_, rc_ = (
+            q_captions[start:end].astype(np.float64),
+            ref.captions[start + offset : end + offset].astype(np.float64),
+        )
+        cells = np.abs((qc_ - qc_.mean(axis=(1, 2), keepdims=True)) - (rc_ - rc_.mean(axis=(1, 2), keepdims=True)))
+        distance = np.where(cells.max(axis=(1, 2)) * 17 > CAPTION_LEVELS, 1.0, distance)
     return start, distance
 
 
@@ -130,7 +147,8 @@ def shared_picture(index: CatalogueIndex, owner: int) -> B:
     assert content.full is not None and content.centre is not None
     shared = np.zeros(len(content.full), dtype=bool)
     for other in index.picture_candidates(content.full, content.centre, skip_psa=content.psa_id):
-        found = _best_picture_offset(content.full, content.centre, index.contents[other.content], other.offset)
+        own = (content.full, content.centre, content.captions)
+        found = _best_picture_offset(own, index.contents[other.content], other.offset)
         if found is not None:
             _, start, errors = found
             same = _smooth(errors, PICTURE_SMOOTH) < PICTURE_SAME
@@ -146,11 +164,11 @@ def informative_audio(values: U32) -> B:
     return ~repeats
 
 
-def _best_picture_offset(full: U64, centre: U64, content: Content, guess: int) -> tuple[int, int, F64] | None:
+def _best_picture_offset(query: Picture, content: Content, guess: int) -> tuple[int, int, F64] | None:
     assert content.full is not None and content.centre is not None
     best: tuple[int, int, F64] | None = None
     for offset in range(guess - 2, guess + 3):
-        start, errors = picture_errors(full, centre, content.full, content.centre, offset)
+        start, errors = picture_errors(query, content, offset)
         if errors.size and (best is None or errors.mean() < best[2].mean()):
             best = (offset, start, errors)
     return best
@@ -191,7 +209,7 @@ def _picture(index: CatalogueIndex, prints: Prints, owner: int, guess: float) ->
     content = index.contents[owner]
     if prints.full is None or prints.centre is None or content.full is None or len(prints.full) < 2:
         return None
-    found = _best_picture_offset(prints.full, prints.centre, content, round(guess * FRAME_RATE))
+    found = _best_picture_offset((prints.full, prints.centre, prints.captions), content, round(guess * FRAME_RATE))
     if found is None:
         return None
     offset, start, errors = found

@@ -151,4 +151,9 @@ def _audio(prints: Prints) -> AudioPrint | None:
 def _video(prints: Prints) -> VideoPrint | None:
     if prints.full is None or prints.centre is None:
         return None
-    return VideoPrint(rate=FRAME_RATE, full=_b64(prints.full.astype("<u8")), centre=_b64(prints.centre.astype("<u8")))
+    captions = None
+    if prints.captions is not None:
+        cells = prints.captions.reshape(len(prints.captions), -1)
+        captions = _b64((cells[:, 0::2] << 4) | cells[:, 1::2])
+    full, centre = _b64(prints.full.astype("<u8")), _b64(prints.centre.astype("<u8"))
+    return VideoPrint(rate=FRAME_RATE, full=full, centre=centre, captions=captions)

@@ -51,6 +51,9 @@ class VideoPrint(_Part):
     rate: float
     full: str = Field(description="base64 of little-endian uint64 hashes")
     centre: str = Field(description="base64 of little-endian uint64 hashes")
+    captions: str | None = Field(
+        None, description="base64: per frame, the bottom quarter as 8x32 cells of 4-bit grey, two cells a byte"
+    )
 
     _check = field_validator("full", "centre")(_base64)
 
