@@ -41,17 +41,20 @@ EDGE_FRAMES = 4
 def synthetic(real: Prints, rng: np.random.Generator) -> Prints:
     """A made-up PSA: random content between the real PSA's jingle and end card."""
     assert real.audio is not None and real.full is not None and real.centre is not None
+    assert real.captions is not None
     audio = rng.integers(0, 2**32, len(real.audio), dtype=np.uint64).astype(np.uint32)
     full = rng.integers(1, 2**63, len(real.full), dtype=np.uint64)
     centre = rng.integers(1, 2**63, len(real.full), dtype=np.uint64)
+    captions = rng.integers(0, 16, real.captions.shape, dtype=np.uint8)
     for ours, theirs, edge in (
         (audio, real.audio, EDGE_AUDIO),
         (full, real.full, EDGE_FRAMES),
         (centre, real.centre, EDGE_FRAMES),
+        (captions, real.captions, EDGE_FRAMES),
     ):
         ours[:edge] = theirs[:edge]
         ours[-edge:] = theirs[-edge:]
-    return Prints(real.duration, audio, full, centre)
+    return Prints(real.duration, audio, full, centre, captions)
 
 
 def main() -> None:
