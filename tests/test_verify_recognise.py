@@ -127,10 +127,11 @@ def test_a_catalogue_whose_fingerprints_do_not_match_their_hash_is_an_error(publ
     assert result.code == 2
     assert "does not match" in result.stderr
     assert "Traceback" not in result.stderr
-    malformed = tmp_path / "index.json"
-    malformed.write_text("{not json")
-    result = run_psa("verify", official, "--catalog", malformed, "--json")
-    assert result.code == 2 and "error" in json.loads(result.stdout)
+    for text in ("{not json", '{"psas": {"pajak-jujur": "nonsense"}}', '{"psas": {"x": {"files": [1]}}}'):
+        malformed = tmp_path / "index.json"
+        malformed.write_text(text)
+        result = run_psa("verify", official, "--catalog", malformed, "--json")
+        assert result.code == 2 and "error" in json.loads(result.stdout), result
 
 
 def test_nothing_about_the_signing_key_is_published(published: Path) -> None:

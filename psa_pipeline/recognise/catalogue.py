@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +39,28 @@ def fingerprint_records(
     found = []
     for catalog in catalogs:
         where = str(catalog.get(SOURCE, ""))
-        for entry in catalog["psas"].values():
-            for file in entry.get("files", []):
-                if not str(file.get("file", "")).endswith(FINGERPRINTS_SUFFIX):
-                    continue
-                raw = _fetch(where, file, endpoint_url)
-                if hashlib.sha256(raw).hexdigest() != file.get("sha256"):
-                    raise CatalogueError(f"{where}: {file['file']} does not match the SHA-256 the catalogue gives")
-                try:
-                    found.append((entry, FingerprintRecord.from_text(raw, file["file"])))
-                except RecordError as exc:
-                    raise CatalogueError(f"{where}: {exc}") from None
+        for _, entry, file in catalogue_files(catalog):
+            if not str(file.get("file", "")).endswith(FINGERPRINTS_SUFFIX):
+                continue
+            raw = _fetch(where, file, endpoint_url)
+            if hashlib.sha256(raw).hexdigest() != file.get("sha256"):
+                raise CatalogueError(f"{where}: {file['file']} does not match the SHA-256 the catalogue gives")
+            try:
+                found.append((entry, FingerprintRecord.from_text(raw, file["file"])))
+            except RecordError as exc:
+                raise CatalogueError(f"{where}: {exc}") from None
     return found
+
+
+def catalogue_files(catalog: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(PSA id, its entry, one of its files) for every published file; CatalogueError if malformed."""
+    where = catalog.get(SOURCE, "the catalogue")
+    for psa_id, entry in catalog["psas"].items():
+        files = entry.get("files") if isinstance(entry, dict) else None
+        if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+            raise CatalogueError(f"{where}: malformed catalogue: the entry of {psa_id!r} has no list of files")
+        for file in files:
+            yield str(psa_id), entry, file
 
 
 def _fetch(where: str, file: dict[str, Any], endpoint_url: str | None) -> bytes:

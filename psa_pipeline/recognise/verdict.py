@@ -16,7 +16,7 @@ from typing import Any
 
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.problems import MediaError
-from psa_pipeline.recognise.catalogue import build_index, fingerprint_records
+from psa_pipeline.recognise.catalogue import build_index, catalogue_files, fingerprint_records
 from psa_pipeline.recognise.credentials import Credential, read_credential
 from psa_pipeline.recognise.extract import fingerprint_file
 from psa_pipeline.recognise.index import CatalogueIndex
@@ -106,9 +106,8 @@ def exact_matches(catalogs: list[dict[str, Any]]) -> Exact:
     """SHA-256 of every published file -> (PSA id, its catalogue entry, its channel)."""
     found: Exact = {}
     for catalog in catalogs:
-        for psa_id, entry in catalog["psas"].items():
-            for file in entry.get("files", []):
-                found.setdefault(str(file.get("sha256")), (psa_id, entry, str(catalog.get("channel"))))
+        for psa_id, entry, file in catalogue_files(catalog):
+            found.setdefault(str(file.get("sha256")), (psa_id, entry, str(catalog.get("channel"))))
     return found
 
 
