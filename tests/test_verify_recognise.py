@@ -172,3 +172,9 @@ def test_an_hours_long_file_is_answered_in_bounded_time(published: Path, tmp_pat
     code, [verdict], _ = verify(published, long)
     assert time.monotonic() - began < 120
     assert (code, verdict["verdict"]) == (1, "unknown")
+
+
+def test_an_unreachable_catalogue_is_an_error(published: Path) -> None:
+    official = next((published / "publish").rglob("*-whatsapp-small.mp4"))
+    result = run_psa("verify", official, "--catalog", "https://127.0.0.1:9/index.json", "--json")
+    assert result.code == 2 and "cannot read catalogue" in json.loads(result.stdout)["error"]
