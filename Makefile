@@ -12,7 +12,8 @@ help:
 	@echo "make demo   - install what is missing, then validate, build, publish and review the sample projects"
 	@echo "make test   - install what is missing, run ruff, import-linter, vulture, mypy and the test suite"
 	@echo "make test-fast - the tests that need no ffmpeg, Chromium or S3 server (seconds)"
-	@echo "make bench  - benchmark psa build against hand-written ffmpeg, ffmpeg-normalize and moviepy"
+	@echo "make bench  - benchmark psa build against hand-written ffmpeg, ffmpeg-normalize and moviepy,"
+	@echo "              and psa verify of a 60 s clip against a 1,000-PSA catalogue"
 	@echo "make bench-batch - scale check: a batch of 50 small PSAs with 1, 2, N jobs and a local Dask cluster"
 	@echo "make clean  - remove generated media, build outputs and the virtualenv"
 
@@ -71,6 +72,7 @@ test: lint typecheck pytest
 bench: samples
 	@$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev,bench]"
 	@$(BIN)/python tools/bench.py
+	@$(BIN)/python tools/bench_verify.py
 
 bench-batch: samples
 	@$(BIN)/python tools/bench_batch.py

@@ -61,7 +61,8 @@ def catalog(server: S3Server, bucket: str, channel: str) -> dict[str, Any] | Non
     return json.loads(body)  # type: ignore[no-any-return]
 
 
-EXPECTED_FILES = 6  # web mp4 + 4 sidecars, whatsapp mp4
+EXPECTED_MEDIA = 6  # web mp4 + 4 sidecars, whatsapp mp4
+EXPECTED_FILES = EXPECTED_MEDIA + 2  # and a fingerprint file per channel
 
 
 def test_publish_uploads_verifies_and_catalogues(
@@ -203,7 +204,7 @@ def test_a_killed_publish_resumes_and_duplicates_nothing(
     resumed = run_psa("publish", "--channels", config_file, "--build", build, manifest)
     assert resumed.code == 0, resumed.stdout + resumed.stderr
     stored = objects(s3_server, s3_bucket)
-    assert len([k for k in stored if not k.endswith(".json")]) == EXPECTED_FILES
+    assert len([k for k in stored if not k.endswith(".json")]) == EXPECTED_MEDIA
     assert s3_server.client().list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
     again = run_psa("publish", "--channels", config_file, "--build", build, manifest)
     assert again.code == 0 and "up to date" in again.stdout

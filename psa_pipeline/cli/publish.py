@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from rich.table import Table
 
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import channels_option, console
+from psa_pipeline.core.problems import PsaError
 from psa_pipeline.core.progress import Progress
 from psa_pipeline.publish.publish import describe, publish_all
-from psa_pipeline.publish.verify import CatalogueUnreadable, load_catalogs, printable, verdicts
+from psa_pipeline.publish.verify import for_recognition, load_catalogs, printable
+from psa_pipeline.recognise.verdict import verify_files
 from psa_pipeline.validation.validate import find_manifests
 
 
@@ -79,12 +82,16 @@ def publish(
 @click.option("--allow-http", is_flag=True, help="Accept a catalogue over plain http:// (a local test server).")
 @click.option("--timeout", type=click.FloatRange(1, 600), default=60, show_default=True,
               help="Seconds for fetching every catalogue, in all.")  # fmt: skip
-def verify(files: tuple[Path, ...], catalog: str, endpoint_url: str | None, allow_http: bool, timeout: float) -> None:
-    """Say whether FILES are official PSA renditions (check before sharing).
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (verdict, PSA, segments, credential).")
+def verify(
+    files: tuple[Path, ...], catalog: str, endpoint_url: str | None, allow_http: bool, timeout: float, as_json: bool
+) -> None:
+    """Say whether FILES are official PSAs, copies of one, altered copies, or unknown (check before sharing).
 
-    Hashes each file and looks it up in the published catalogue. Exit 0 when
-    every file is official, 1 when any is not, 2 when the catalogue cannot be
-    read or is not a psa-pipeline catalogue.
+    Recognises re-encoded, resized, cropped and trimmed copies by their sound and
+    picture, and names the stretches that differ in an altered one. Exit 0 when
+    every file is official or an official copy, 1 when any is altered or unknown,
+    2 when a file or the catalogue cannot be read (or is not a psa-pipeline catalogue).
 
     \b
     Example:
@@ -92,10 +99,11 @@ def verify(files: tuple[Path, ...], catalog: str, endpoint_url: str | None, allo
     """
     try:
         catalogs = load_catalogs(catalog, endpoint_url, allow_http, timeout)
-    except CatalogueUnreadable as exc:
-        click.echo(f"psa: error: {printable(str(exc))}", err=True)
+        verdicts = verify_files(list(files), for_recognition(catalogs), endpoint_url)
+    except PsaError as exc:  # CatalogueUnreadable, and fingerprint files that cannot be read or do not match
+        message = printable(str(exc))
+        click.echo(json.dumps({"error": message}) if as_json else f"psa: error: {message}", err=not as_json)
         sys.exit(2)
-    lines, all_official = verdicts(list(files), catalogs)
-    for line in lines:
-        click.echo(line)
-    sys.exit(0 if all_official else 1)
+    for verdict in verdicts:
+        click.echo(json.dumps(verdict.to_json(), ensure_ascii=False) if as_json else printable(verdict.sentence()))
+    sys.exit(max(v.exit_code for v in verdicts))

@@ -30,6 +30,8 @@ from psa_pipeline.publish.catalogue import CATALOG_NAME, OwnershipError, check_o
 from psa_pipeline.publish.destinations import Backend, backend
 from psa_pipeline.publish.freshness import StaleBuildError, check_built_files, check_fresh
 from psa_pipeline.publish.records import catalogue_entry, publication_record, settle_publication
+from psa_pipeline.recognise.credentials import signing_key_from_environment
+from psa_pipeline.recognise.publishing import Prepared, prepare_publication
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import FileAction
 from psa_pipeline.records.publication import PlannedFile, ReplaceIntent
@@ -74,6 +76,7 @@ class ChannelPlan:
     channel: str
     store: Backend
     folder: str  # the PSA's folder on this channel, ending in "/"
+    template: str  # the destination's key template
     files: list[FileOutcome]
     intent: ReplaceIntent | None = None
 
@@ -144,7 +147,9 @@ def _load(manifest_file: Path, build_root: Path, result: PublishResult) -> tuple
     return manifest, record
 
 
-def _plan(manifest: Manifest, record: RenditionsRecord, config: ChannelConfig, build_root: Path) -> list[ChannelPlan]:
+def _plan(
+    manifest: Manifest, record: RenditionsRecord, config: ChannelConfig, build_dir: Path, prepared: Prepared
+) -> list[ChannelPlan]:
     plans: dict[str, ChannelPlan] = {}
     year = record.psa.year
     for entry in record.renditions:
@@ -152,15 +157,23 @@ def _plan(manifest: Manifest, record: RenditionsRecord, config: ChannelConfig, b
             destination = config.destination_for(entry.channel)
             store = backend(destination)
             folder = key_for(destination.key_template, manifest, year, entry.channel, "")
-            plans[entry.channel] = ChannelPlan(entry.channel, store, folder, [])
+            plans[entry.channel] = ChannelPlan(entry.channel, store, folder, destination.key_template, [])
         plan = plans[entry.channel]
-        template = config.destination_for(entry.channel).key_template
         for built in entry.files():
-            key = key_for(template, manifest, year, entry.channel, Path(built.file).name)
-            _check_key_length(plan.store.stored_key(key))
-            local = build_root / manifest.id / built.file
-            plan.files.append(FileOutcome(entry.channel, local, key, plan.store.url(key), built.size, built.sha256))
+            out = prepared.outgoing(built, build_dir)
+            plan.files.append(_outcome(plan, manifest, year, Path(built.file).name, out.local, out.size, out.sha256))
+    for channel, out in prepared.fingerprints.items():
+        plan = plans[channel]
+        plan.files.append(_outcome(plan, manifest, year, out.local.name, out.local, out.size, out.sha256))
     return list(plans.values())
+
+
+def _outcome(
+    plan: ChannelPlan, manifest: Manifest, year: int, name: str, local: Path, size: int, sha256: str
+) -> FileOutcome:
+    key = key_for(plan.template, manifest, year, plan.channel, name)
+    _check_key_length(plan.store.stored_key(key))
+    return FileOutcome(plan.channel, local, key, plan.store.url(key), size, sha256)
 
 
 def _check_key_length(key: str) -> None:
@@ -182,7 +195,10 @@ def _publish(
     result: PublishResult,
 ) -> None:
     manifest, record = _load(manifest_file, build_root, result)
-    plans = _plan(manifest, record, config, build_root)
+    # Recognition: signed copies to upload instead of the built MP4/MP3 files, and each channel's fingerprints.
+    build_dir = build_root / manifest.id
+    prepared = Prepared() if dry_run else prepare_publication(record, build_dir, signing_key_from_environment())
+    plans = _plan(manifest, record, config, build_dir, prepared)
     result.files = [f for plan in plans for f in plan.files]
     with ExitStack() as held:
         if not dry_run:

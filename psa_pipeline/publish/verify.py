@@ -18,6 +18,7 @@ from typing import Any
 
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.publish.catalogue import CATALOG_NAME
+from psa_pipeline.recognise.catalogue import SOURCE
 from psa_pipeline.records.base import MAX_RECORD_BYTES, RecordError
 from psa_pipeline.records.publication import CatalogueRecord
 
@@ -30,13 +31,9 @@ class CatalogueUnreadable(PsaError):
 
 
 @dataclass(frozen=True)
-class Match:
-    title: str
-    agency: str
-    published_at: str
-    channel: str
-    file: str
-    url: str
+class Loaded:
+    record: CatalogueRecord
+    where: str  # the path or URL it was read from: fingerprint files are fetched from beside it
 
 
 class _Deadline:
@@ -53,7 +50,7 @@ class _Deadline:
 
 def load_catalogs(
     location: str, endpoint_url: str | None = None, allow_http: bool = False, timeout: float = 60.0
-) -> list[CatalogueRecord]:
+) -> list[Loaded]:
     """Catalogues at a path (a file, or every index.json below a folder), an https URL, or s3://bucket/prefix."""
     deadline = _Deadline(timeout)
     if location.startswith("s3://"):
@@ -129,9 +126,7 @@ def _fetch(url: str, allow_http: bool, deadline: _Deadline) -> bytes:
     return b"".join(chunks)
 
 
-def _s3_catalogs(
-    location: str, endpoint_url: str | None, allow_http: bool, deadline: _Deadline
-) -> list[CatalogueRecord]:
+def _s3_catalogs(location: str, endpoint_url: str | None, allow_http: bool, deadline: _Deadline) -> list[Loaded]:
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
@@ -176,43 +171,20 @@ def _catalogue_key(key: str, prefix: str) -> bool:
     return rest[-1] == CATALOG_NAME and len(rest) <= 2
 
 
-def _parse(raw: bytes, where: str) -> CatalogueRecord:
+def _parse(raw: bytes, where: str) -> Loaded:
     if len(raw) > MAX_CATALOG_BYTES:
         raise CatalogueUnreadable(f"{where}: larger than {MAX_CATALOG_BYTES} bytes; not a psa-pipeline catalogue")
     try:
-        return CatalogueRecord.from_text(raw, where)
+        return Loaded(CatalogueRecord.from_text(raw, where), where)
     except RecordError as exc:
         raise CatalogueUnreadable(f"not a psa-pipeline catalogue: {exc}") from None
 
 
-def find(sha256: str, catalogs: list[CatalogueRecord]) -> list[Match]:
-    return [
-        Match(entry.title, entry.agency, entry.published_at, catalog.channel, file.file, file.url)
-        for catalog in catalogs
-        for entry in catalog.psas.values()
-        for file in entry.files
-        if file.sha256 == sha256
-    ]
+def for_recognition(catalogs: list[Loaded]) -> list[dict[str, Any]]:
+    """The catalogues as recognition reads them: plain data, each with where it was read (for its fingerprints)."""
+    return [{**c.record.model_dump(mode="json"), SOURCE: c.where} for c in catalogs]
 
 
 def printable(text: str) -> str:
     """Text from a catalogue, safe for a terminal: control characters (escape sequences, newlines) shown escaped."""
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
-
-
-def verdicts(files: list[Path], catalogs: list[CatalogueRecord]) -> tuple[list[str], bool]:
-    """One line per file for the terminal, and whether every file is official."""
-    from psa_pipeline.core.hashing import sha256_file
-
-    lines, all_official = [], True
-    for file in files:
-        matches = find(sha256_file(file), catalogs)
-        if matches:
-            m = matches[0]
-            lines.append(printable(
-                f"{file}: official PSA: {m.title}, {m.agency}, published {m.published_at[:10]}, channel {m.channel}"
-            ))  # fmt: skip
-        else:
-            all_official = False
-            lines.append(printable(f"{file}: NOT an official rendition (no published file has this content)"))
-    return lines, all_official
