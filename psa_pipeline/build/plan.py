@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from psa_pipeline import __version__
-from psa_pipeline.channels.config import CONTAINERS, ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
-from psa_pipeline.manifest.languages import label
+from psa_pipeline.channels.config import ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
 from psa_pipeline.manifest.model import Manifest, MusicTrack, Track
 from psa_pipeline.media import captions
-from psa_pipeline.media.loudness import Gain
 from psa_pipeline.media.probe import MediaInfo
 from psa_pipeline.media.subtitles import TimedCue
 from psa_pipeline.media.timeline import Timeline, content_duration, timeline
@@ -31,6 +29,7 @@ GENRE = "Iklan Layanan Masyarakat"
 # Subtitle files and libass scripts are written under these plain names in ffmpeg's working folder.
 SOFT_NAME = "soft-{lang}.srt"
 ASS_NAME = "r{index}.ass"
+VIDEO_NAME = "video-{index}.mp4"
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,31 @@ class Rendition:
 
     def sidecar_path(self, lang: str, fmt: str) -> Path:
         return self.relative.with_name(f"{self.relative.stem}.{lang}.{fmt}")
+
+
+@dataclass(frozen=True)
+class AudioMix:
+    """One programme-audio layout a rendition needs: rendered once per PSA as lossless 32-bit float WAV."""
+
+    channels: int
+    sample_rate: int
+    duration: float
+
+    @property
+    def label(self) -> str:
+        return f"mix{self.channels}c{self.sample_rate}r{round(self.duration * 1000)}"
+
+    @property
+    def file(self) -> str:
+        return f"{self.label}.wav"
+
+
+def mix_of(r: Rendition) -> AudioMix:
+    return AudioMix(r.spec.audio.channels, r.spec.audio.sample_rate, r.duration)
+
+
+def needed_mixes(renditions: Sequence[Rendition]) -> list[AudioMix]:
+    return list(dict.fromkeys(mix_of(r) for r in renditions))
 
 
 @dataclass(frozen=True)
@@ -320,19 +344,6 @@ def program_graph(plan: PsaPlan, index: dict[str, int]) -> list[str]:
     return chains
 
 
-def measure_command(plan: PsaPlan, channels: int = 2, path_of: PathOf = _plain_path) -> list[str]:
-    """Audio only: assemble the sound in a rendition's channel layout and measure it (EBU R128, true peak)."""
-    args, index = input_args(plan, [], path_of)
-    graph = [
-        *program_graph(plan, index),
-        f"[prog]aformat=channel_layouts={LAYOUTS[channels]},ebur128=peak=true[measured]",
-    ]
-    return [
-        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "info", *args,
-        "-filter_complex", ";".join(graph), "-map", "[measured]", "-f", "null", "-",
-    ]  # fmt: skip
-
-
 def _video_chain(plan: PsaPlan, r: Rendition, k: int, source: str, index: dict[str, int]) -> list[str]:
     assert r.size is not None and r.spec.video is not None
     width, height = r.size
@@ -393,89 +404,65 @@ def _bitrate_args(spec: VideoSpec) -> list[str]:
     return args
 
 
-def _output_args(plan: PsaPlan, r: Rendition, k: int, index: dict[str, int], target: str) -> list[str]:
-    spec = r.spec
-    args: list[str] = []
-    if r.size is not None and spec.video is not None:
-        gop = max(1, round(spec.video.fps / 2))
-        args += ["-map", f"[v{k}]", "-c:v", "libx264", "-preset", spec.video.preset, *_bitrate_args(spec.video)]
-        args += ["-profile:v", "high", "-pix_fmt", "yuv420p", "-g", str(gop), "-bf", "2", "-flags", "+cgop"]
-    args += ["-map", f"[a{k}]", "-c:a", spec.audio.codec]
-    if spec.audio.bitrate:
-        args += ["-b:a", spec.audio.bitrate]
-    args += ["-ar", str(spec.audio.sample_rate), "-ac", str(spec.audio.channels)]
-    args += ["-metadata:s:a:0", f"language={plan.manifest.language}"]
-    for n, lang in enumerate(r.soft_langs):
-        sub = plan.inputs.track(lang)
-        args += ["-map", f"{index[f'soft-{lang}']}:s:0", f"-metadata:s:s:{n}", f"language={lang}",
-                 f"-metadata:s:s:{n}", f"title={sub.label if sub else label(lang)}",
-                 # MP4 keeps a track's name only as its handler name, which players show.
-                 f"-metadata:s:s:{n}", f"handler_name={sub.label if sub else label(lang)}"]  # fmt: skip
-    if r.soft_langs:
-        args += ["-c:s", "mov_text"]
-    args += ["-map_metadata", "-1", "-map_chapters", "-1"]
-    for key, value in plan.metadata(r).items():
-        args += ["-metadata", f"{key}={value}"]
-    if spec.container == "mp4":
-        args += ["-movflags", "+faststart+use_metadata_tags"]
-    elif spec.container == "mp3":
-        args += ["-id3v2_version", "3", "-write_xing", "1"]
-    elif spec.container == "wav":
-        m = plan.manifest
-        args += ["-write_bext", "1", "-rf64", "auto",
-                 "-metadata", f"originator={m.agency.code[:32]}",
-                 "-metadata", f"origination_date={plan.year}-01-01" if not m.approval else
-                 f"origination_date={m.approval.date.isoformat()}"]  # fmt: skip
-    elif spec.container == "ogg":
-        # Ogg stream serial numbers are random unless bitexact; same inputs must give the same bytes.
-        args += ["-fflags", "+bitexact"]
-    args += ["-t", f"{r.duration:.3f}", "-f", CONTAINERS[spec.container], target]
-    return args
+def video_args(r: Rendition, k: int) -> list[str]:
+    """The rendition's picture, encoded once; its sound is encoded and muxed later (see build/finish.py)."""
+    assert r.spec.video is not None
+    video = r.spec.video
+    gop = max(1, round(video.fps / 2))
+    return [
+        "-map", f"[v{k}]", "-c:v", "libx264", "-preset", video.preset, *_bitrate_args(video),
+        "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", str(gop), "-bf", "2", "-flags", "+cgop",
+        "-an", "-sn", "-dn", "-map_metadata", "-1", "-fflags", "+bitexact",
+        "-t", f"{r.duration:.3f}", "-f", "mp4", VIDEO_NAME.format(index=k),
+    ]  # fmt: skip
 
 
-def _audio_chain(r: Rendition, k: int, gain: Gain) -> str:
-    # Layout and rate first: a downmix after the limiter would raise the peaks it just held down.
-    audio = r.spec.audio
-    layout = LAYOUTS[audio.channels]
-    chain = f"[pa{k}]atrim=0:{r.duration:.3f},aresample={audio.sample_rate},aformat=channel_layouts={layout}"
-    chain += f",volume={gain.gain_db:.3f}dB"
-    if gain.limit_db is not None:
-        limit = max(0.0625, 10 ** (gain.limit_db / 20))
-        chain += f",alimiter=limit={limit:.5f}:level=0:latency=1:attack=5:release=80"
-    return f"{chain}[a{k}]"
+def _mix_chain(mix: AudioMix, label: str) -> str:
+    # Layout and rate here, before any gain or limiter: a later downmix would raise limited peaks.
+    layout = LAYOUTS[mix.channels]
+    return (
+        f"{label}atrim=0:{mix.duration:.3f},aresample={mix.sample_rate},aformat=sample_fmts=flt:"
+        f"channel_layouts={layout},apad=whole_dur={mix.duration:.3f}[{mix.label}]"
+    )
+
+
+def _mix_args(mix: AudioMix) -> list[str]:
+    # 32-bit float keeps whatever the mix holds, overs included, so the gain decides, not a clip.
+    return ["-map", f"[{mix.label}]", "-c:a", "pcm_f32le", "-fflags", "+bitexact", "-f", "wav", mix.file]
 
 
 def render_command(
-    plan: PsaPlan,
-    renditions: Sequence[Rendition],
-    gains: dict[str, Gain],
-    targets: dict[str, str],
-    path_of: PathOf = _plain_path,
-    progress: bool = True,
+    plan: PsaPlan, renditions: Sequence[Rendition], path_of: PathOf = _plain_path, progress: bool = True
 ) -> list[str]:
-    """One ffmpeg process for all `renditions`: each source is decoded once and split."""
+    """One ffmpeg process for `renditions`: each source decoded once and split; every picture encoded once.
+
+    It writes, in its working folder, each video rendition's picture alone (VIDEO_NAME) and each
+    distinct programme-audio layout the renditions need as a lossless mix (AudioMix.file). The
+    loudness work and the final mux happen after, on the audio alone.
+    """
     args, index = input_args(plan, renditions, path_of)
     graph = program_graph(plan, index)
     video = [(k, r) for k, r in enumerate(renditions) if r.size is not None]
+    mixes = needed_mixes(renditions)
     waves = plan.manifest.kind != "video" and video
-    audio_copies = len(renditions) + (len(video) if waves else 0)
-    outs = [f"[pa{k}]" for k in range(len(renditions))]
-    outs += [f"[pw{k}]" for k, _ in video] if waves else []
-    graph.append(f"[prog]asplit={audio_copies}{''.join(outs)}" if audio_copies > 1 else f"[prog]anull{outs[0]}")
+    outs = [f"[pm{i}]" for i in range(len(mixes))] + ([f"[pw{k}]" for k, _ in video] if waves else [])
+    graph.append(f"[prog]asplit={len(outs)}{''.join(outs)}" if len(outs) > 1 else f"[prog]anull{outs[0]}")
     if video and plan.manifest.kind == "video":
         graph.append(_split(f"[{index['video']}:v:0]", [f"[src{k}]" for k, _ in video]))
     if video and "logo" in index and plan.manifest.end_card is not None:
         graph.append(_split(f"[{index['logo']}:v:0]", [f"[logo{k}]" for k, _ in video]))
     for k, r in video:
         graph += _video_chain(plan, r, k, f"[src{k}]" if plan.manifest.kind == "video" else f"[pw{k}]", index)
-    for k, r in enumerate(renditions):
-        graph.append(_audio_chain(r, k, gains[r.name]))
+    for i, mix in enumerate(mixes):
+        graph.append(_mix_chain(mix, f"[pm{i}]"))
     command = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"]
     if progress:
         command += ["-progress", "pipe:1"]
     command += [*args, "-filter_complex", ";".join(graph)]
-    for k, r in enumerate(renditions):
-        command += _output_args(plan, r, k, index, targets[r.name])
+    for k, r in video:
+        command += video_args(r, k)
+    for mix in mixes:
+        command += _mix_args(mix)
     return command
 
 
@@ -507,13 +494,17 @@ def sidecar_texts(plan: PsaPlan, r: Rendition) -> dict[Path, str]:
     return texts
 
 
-def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str) -> str:
-    """Hash of everything the rendition is made from: input bytes, command, text files, tool versions."""
-    command = render_command(plan, [r], {r.name: Gain(0.0)}, {r.name: "OUT"}, lambda p: p.digest, progress=False)
+def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str, finish: list[str]) -> str:
+    """Hash of everything the rendition is made from: input bytes, commands, text files, tool versions.
+
+    `finish` is the rendition's final encode-and-mux command with placeholder paths (build/finish.py).
+    """
+    command = render_command(plan, [r], lambda p: p.digest, progress=False)
     material = {
         "tool": __version__,
         "ffmpeg": ffmpeg_version,
         "command": command,
+        "finish": finish,
         "files": workdir_files(plan, [r]),
         "sidecars": {str(k): v for k, v in sidecar_texts(plan, r).items()},
         "loudness": r.loudness.model_dump(),
@@ -523,6 +514,7 @@ def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str) -> str:
 
 
 def program_key(plan: PsaPlan, ffmpeg_version: str) -> str:
-    """Hash of the assembled sound's inputs: its loudness measurement can be reused while this holds."""
-    material = {"tool": __version__, "ffmpeg": ffmpeg_version, "command": measure_command(plan, 2, lambda p: p.digest)}
+    """Hash of the assembled sound's inputs and graph: the mixes' measurements hold while it does."""
+    args, index = input_args(plan, [], lambda p: p.digest)
+    material = {"tool": __version__, "ffmpeg": ffmpeg_version, "inputs": args, "graph": program_graph(plan, index)}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
