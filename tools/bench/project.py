@@ -95,14 +95,37 @@ approval:
 """
 
 
-def speech_expression(scale: float) -> str:
-    """aevalsrc: a 140 Hz voice (vibrato, two partials) in syllables of ~4 Hz, phrases of 3.8 s,
-    a slow rise and fall between phrases (about 6 LU of loudness range) and a quiet hum in the pauses.
+def speech_track(target: Path, seconds: float) -> None:
+    """Speech as in the sample projects: espeak-ng's Indonesian voice, one cue line per CUE_PERIOD, over a
+    quiet music bed (two slow chords, gently pulsing) that keeps playing in the pauses.
+
+    Real speech moves loudness and true peak through a lossy encoder in a way a steady tone hides.
     """
-    phrase = f"gt(mod(t,{CUE_PERIOD}),0.4)*lt(mod(t,{CUE_PERIOD}),4.2)"
-    envelope = "(0.75+0.25*sin(2*PI*t/17))*(0.7+0.3*sin(2*PI*4.3*t))"
-    voice = "(sin(2*PI*140*t+3*sin(2*PI*2.1*t))+0.35*sin(2*PI*290*t)+0.12*sin(2*PI*1150*t))"
-    return f"{scale}*0.2*{envelope}*{phrase}*{voice}+0.02*sin(2*PI*220*t)"
+    work = target.parent / ".speech"
+    work.mkdir(parents=True, exist_ok=True)
+    lines = CUES["ind"]
+    starts = [n * CUE_PERIOD + 0.4 for n in range(int(seconds // CUE_PERIOD))]
+    inputs: list[str] = []
+    for n in range(len(starts)):
+        wav = work / f"line-{n}.wav"
+        run(["espeak-ng", "-v", "id", "-s", "155", "-w", str(wav), lines[n % len(lines)]])
+        inputs += ["-i", str(wav)]
+    bed = (
+        "(0.05*sin(2*PI*220*t)+0.04*sin(2*PI*277.18*t)+0.04*sin(2*PI*329.63*t)+0.03*sin(2*PI*110*t))"
+        "*(0.8+0.2*sin(2*PI*0.5*t))"
+    )
+    voices = [
+        f"[{n}:a]aresample={RATE},pan=stereo|c0=0.9*c0|c1=0.9*c0,adelay={ms(start)}:all=1[v{n}]"
+        for n, start in enumerate(starts)
+    ]
+    mix = "".join(f"[v{n}]" for n in range(len(starts)))
+    graph = [
+        *voices,
+        f"aevalsrc=exprs='{bed}|{bed}':c=stereo:s={RATE}:d={seconds}[bed]",
+        f"{mix}[bed]amix=inputs={len(starts) + 1}:normalize=0:duration=longest,atrim=0:{seconds}[out]",
+    ]
+    run([*FFMPEG, "-v", "error", *inputs, "-filter_complex", ";".join(graph), "-map", "[out]", *BITEXACT,
+         "-c:a", "pcm_s16le", "-f", "wav", str(target)])  # fmt: skip
 
 
 def jingle_expression(notes: Sequence[float]) -> str:
@@ -140,10 +163,11 @@ def generate(paths: Paths, seconds: float) -> bool:
 
     width, height = SOURCE_SIZE
     picture = f"testsrc2=s={width}x{height}:r={SOURCE_FPS}:d={seconds}"
-    sound = lavfi_audio(speech_expression(1.0), speech_expression(0.9), seconds)
+    speech = paths.out / ".speech" / "speech.wav"
+    speech_track(speech, seconds)
     # x264's output depends on its thread count: one thread makes the file identical everywhere.
     encode = [
-        *FFMPEG, "-v", "error", "-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", sound,
+        *FFMPEG, "-v", "error", "-f", "lavfi", "-i", picture, "-i", str(speech),
         "-map", "0:v", "-map", "1:a", *BITEXACT,
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-threads", "1", "-pix_fmt", "yuv420p",
         "-g", str(SOURCE_FPS * 2), "-c:a", "aac", "-b:a", "192k", "-ar", str(RATE), "-ac", "2",

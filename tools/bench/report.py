@@ -34,7 +34,8 @@ def report(
     marks = {
         "psa": note(
             "psa also validates the manifest (ffprobe of every input, subtitle QC), hashes the inputs, "
-            "re-measures every finished file (5 ebur128 passes) and writes renditions.json."
+            "decides loudness on a lossless mix, encodes each picture once, decodes and measures every finished "
+            "file and redoes only the audio of a file off target (within ±0.2 LU), and writes renditions.json."
         ),
         "hand": note(
             "One ebur128 pass over the assembled sound, then ONE multi-output ffmpeg process (source decoded "
@@ -110,9 +111,38 @@ def report(
         ("no-op rebuild of samples < 1 s", f"{noop:.2f} s" if noop is not None else "n/a",
          None if noop is None else noop < 1.0),
     ]  # fmt: skip
+    quality = loudness_and_encodes(ok_runs, checks)
+    mine = next((q for q in quality if q["approach"] == "psa"), None)
+    if mine:
+        encodes, error = mine["video_encodes_per_video_rendition"], mine["loudness_error_max_lu"]
+        targets += [
+            ("psa: video encodes per video rendition = 1.00", "n/a" if encodes is None else f"{encodes:.2f}",
+             None if encodes is None else abs(encodes - 1.0) < 1e-9),
+            ("psa: loudness error max <= 0.2 LU", "n/a" if error is None else f"{error:.2f} LU",
+             None if error is None else error <= 0.2),
+        ]  # fmt: skip
     lines += ["", "| target | measured | result |", "|---|---:|:---:|"]
     lines += [f"| {name} | {measured} | {verdict(ok)} |" for name, measured, ok in targets]
 
+    if quality:
+        lines += [
+            "",
+            "Loudness and encodes, measured outside psa (ffmpeg ebur128 on every file; H.264 encodes counted "
+            "from the logged ffmpeg command lines):",
+            "",
+            "| approach | video encodes per video rendition | audio corrections per rendition (mean / max) "
+            "| loudness error max / mean (LU) | true-peak margin min (dB) |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for q in quality:
+            fix = q["audio_corrections"]
+            lines.append(
+                f"| {BY_KEY[q['approach']].mark} {BY_KEY[q['approach']].label} "
+                f"| {_num(q['video_encodes_per_video_rendition'])} "
+                f"| {'—' if not fix else f'{sum(fix) / len(fix):.2f} / {max(fix)}'} "
+                f"| {_num(q['loudness_error_max_lu'])} / {_num(q['loudness_error_mean_lu'])} "
+                f"| {_num(q['true_peak_margin_min_db'])} |"
+            )
     if checks:
         lines += ["", "Outputs checked after the runs (not timed): integrated LUFS / true peak dBTP, and problems.", ""]
         keys = [a.key for a in APPROACHES if a.key in checks]
@@ -145,6 +175,7 @@ def report(
             "total": round(tl.total, 3),
         },
         "rows": rows,
+        "quality": quality,
         "targets": [{"target": n, "measured": m, "pass": ok} for n, m, ok in targets],
         "runs": {k: [asdict(r) for r in v] for k, v in runs.items()},
         "checks": {k: [asdict(c) for c in v] for k, v in checks.items()},
@@ -152,3 +183,31 @@ def report(
         "table_markdown": table,
     }
     return table, data
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def loudness_and_encodes(
+    ok_runs: dict[str, list[Measurement]], checks: dict[str, list[FileCheck]]
+) -> list[dict[str, Any]]:
+    """Per approach: H.264 encodes per video rendition, psa's audio corrections, loudness error, true-peak margin."""
+    videos = sum(1 for t in TARGETS if t.size)
+    rows = []
+    for key, runs in ok_runs.items():
+        if key not in checks:
+            continue
+        last = runs[-1]
+        errors = [abs(c.integrated_lufs - t.lufs) for c, t in zip(checks[key], TARGETS, strict=True)
+                  if c.integrated_lufs is not None]  # fmt: skip
+        peaks = [c.true_peak_dbtp for c in checks[key] if c.true_peak_dbtp is not None]
+        rows.append({
+            "approach": key,
+            "video_encodes_per_video_rendition": None if last.video_encodes is None else last.video_encodes / videos,
+            "audio_corrections": last.audio_corrections,
+            "loudness_error_max_lu": round(max(errors), 2) if errors else None,
+            "loudness_error_mean_lu": round(sum(errors) / len(errors), 3) if errors else None,
+            "true_peak_margin_min_db": round(TRUE_PEAK - max(peaks), 2) if peaks else None,
+        })  # fmt: skip
+    return rows

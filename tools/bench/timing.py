@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from common import BENCH_DIR, ROOT, machine_busy_seconds, psa_tool, wait_for_quiet
+from encodes import audio_corrections, logging_env, x264_encodes
 from spec import Paths
 
 # ---- 2. timing ------------------------------------------------------------------------------
@@ -31,6 +32,8 @@ class Measurement:
     log: str
     others_cpu_s: float | None = None
     phases: dict[str, float] = field(default_factory=dict)
+    video_encodes: int | None = None  # H.264 encodes the run's ffmpeg processes made (logging shim)
+    audio_corrections: list[int] = field(default_factory=list)  # psa: per rendition, from renditions.json
     discarded: list[dict[str, Any]] = field(default_factory=list)  # runs disturbed by other processes
 
 
@@ -108,15 +111,21 @@ def run_once(key: str, paths: Paths, seconds: float, attempt: int, idle_wait: fl
     logs = paths.out / "logs"
     log = logs / f"{key}-{attempt}{f'-retry{retry}' if retry else ''}.log"
 
+    ffmpeg_log = log.with_suffix(".ffmpeg")
+
     def go(command: list[str], log: Path = log) -> Measurement:
         waited = wait_for_quiet(idle_wait)
         if waited > 5:
             print(f"    (waited {waited:.0f} s for other processes to go quiet)", flush=True)
-        return timed(key, command, log)
+        result = timed(key, command, log, logging_env(paths.out / "shim", ffmpeg_log))
+        result.video_encodes = x264_encodes(ffmpeg_log)
+        return result
 
     if key == "psa":
         shutil.rmtree(paths.build("psa"), ignore_errors=True)
-        return go([psa_tool(), "build", str(paths.project), "-o", str(paths.build("psa")), "--force"])
+        result = go([psa_tool(), "build", str(paths.project), "-o", str(paths.build("psa")), "--force"])
+        result.audio_corrections = audio_corrections(paths.build("psa"))
+        return result
     if key == "noop-bench":
         return go([psa_tool(), "build", str(paths.project), "-o", str(paths.build("psa"))])
     if key == "noop-samples":
