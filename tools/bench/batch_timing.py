@@ -120,6 +120,7 @@ def timed(
     wait_idle: float,
     adopt_orphans: bool,
     extra: Callable[[], Callable[[], ExtraUsage]] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Measurement:
     """Run `command` as a child; wall clock, and CPU and peak RSS of its whole tree from wait4.
 
@@ -136,7 +137,7 @@ def timed(
     busy_before = machine_busy_seconds()
     with log.open("wb") as handle:
         began = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - began
     process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
