@@ -12,7 +12,6 @@ from typing import Any
 
 from psa_pipeline.build.finish import cache_material
 from psa_pipeline.build.plan import (
-    AudioMix,
     Piece,
     PsaInputs,
     PsaPlan,
@@ -23,6 +22,7 @@ from psa_pipeline.build.plan import (
     program_key,
     sidecar_texts,
 )
+from psa_pipeline.build.programme import AudioMix
 from psa_pipeline.build.render import Finished, RenditionFailed, SilentProgramme, render
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.atomic import atomic_text

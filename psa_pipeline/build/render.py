@@ -20,14 +20,12 @@ from pathlib import Path
 from psa_pipeline.build.finish import finish_command, limit_command
 from psa_pipeline.build.plan import (
     VIDEO_NAME,
-    AudioMix,
     PsaPlan,
     Rendition,
-    mix_of,
-    needed_mixes,
     render_command,
     workdir_files,
 )
+from psa_pipeline.build.programme import AudioMix, mix_of, needed_mixes
 from psa_pipeline.channels.config import LoudnessSpec
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.media.loudness import (
