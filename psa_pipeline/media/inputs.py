@@ -5,6 +5,7 @@ Like DVC's state database: the hash is the truth, the stat triple only saves re-
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 import threading
@@ -22,7 +23,7 @@ class Fingerprints:
     def __init__(self, state_file: Path) -> None:
         self.state_file = state_file
         self.lock = threading.Lock()
-        self.dirty = False
+        self.changed: set[str] = set()
         try:
             self.state: dict[str, dict[str, object]] = json.loads(state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -42,7 +43,7 @@ class Fingerprints:
         value = sha256_file(path)
         with self.lock:
             self.state[key] = {"stamp": stamp, "sha256": value}
-            self.dirty = True
+            self.changed.add(key)
         return value
 
     def probe(self, path: Path) -> MediaInfo:
@@ -58,17 +59,30 @@ class Fingerprints:
         info = probe(path)
         with self.lock:
             self.state.setdefault(key, {})["probe"] = {"sha256": digest, "info": info.to_json()}
-            self.dirty = True
+            self.changed.add(key)
         return info
 
     def save(self) -> None:
+        """Write what this process learnt, merged into what other processes saved meanwhile.
+
+        A batch runs several processes on one build folder (pool or Dask workers); each saving
+        only its own view would drop the others' hashes and probes, and the next no-op run would
+        probe that media again.
+        """
         with self.lock:
-            if not self.dirty:
+            if not self.changed:
                 return
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_text(self.state_file) as handle:
-                json.dump(self.state, handle)
-            self.dirty = False
+            with open(self.state_file.with_name(self.state_file.name + ".lock"), "a") as guard:
+                fcntl.flock(guard, fcntl.LOCK_EX)
+                try:
+                    on_disk = json.loads(self.state_file.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    on_disk = {}
+                merged = {**on_disk, **{key: self.state[key] for key in self.changed}}
+                with atomic_text(self.state_file) as handle:
+                    json.dump(merged, handle)
+            self.changed.clear()
 
 
 @cache
