@@ -181,7 +181,10 @@ def _prepare(mix: Path, source: Loudness, aim: Aim, spec: LoudnessSpec, rate: in
     if gain.limit_db is None:
         fed = Loudness(source.integrated + gain.gain_db, source.loudness_range, source.true_peak + gain.gain_db)
         return Prepared(mix, gain, gain.gain_db, fed, 0)
-    previous: tuple[Gain, float] | None = None
+    # A point of the gain-to-loudness curve known without a pass: at the gain that just reaches the
+    # ceiling the limiter does nothing, so the loudness is the source's plus that gain.
+    free = round(aim.ceiling - source.true_peak, 3)
+    previous: tuple[Gain, float] | None = (Gain(free, gain.limit_db), source.integrated + free)
     best: tuple[Gain, Loudness] | None = None
     for passes in range(1, LIMITER_PASSES + 1):
         if limiting_db(gain, source) > MAX_LIMITING_DB:
