@@ -12,6 +12,7 @@ from psa_pipeline.build.plan import SOFT_NAME, PsaPlan, Rendition
 from psa_pipeline.channels.config import CONTAINERS
 from psa_pipeline.manifest.languages import label
 from psa_pipeline.media.loudness import Gain
+from psa_pipeline.media.meter import meter_filter
 
 # Limiting at 4x the sample rate catches the peaks between samples that ebur128's true-peak
 # meter (also 4x) sees; alimiter alone only holds sample peaks.
@@ -33,10 +34,15 @@ def limiter_chain(gain: Gain, sample_rate: int) -> str:
 
 
 def limit_command(mix: Path, gain: Gain, sample_rate: int, target: Path) -> list[str]:
-    """The mix with gain and limiter applied, still lossless (32-bit float WAV), ready to encode."""
+    """The mix with gain and limiter applied, still lossless (32-bit float WAV), and metered in the same run.
+
+    The log carries the limited audio's loudness (media/meter.py reads it): no second decode.
+    """
+    graph = f"[0:a:0]{limiter_chain(gain, sample_rate)},asplit=2[out][metered];[metered]{meter_filter()}[done]"
     return [
-        *HEAD, "-i", str(mix), "-map", "0:a:0", "-af", limiter_chain(gain, sample_rate),
-        "-c:a", "pcm_f32le", "-fflags", "+bitexact", "-f", "wav", str(target),
+        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "info", "-y", "-i", str(mix),
+        "-filter_complex", graph, "-map", "[out]", "-c:a", "pcm_f32le", "-fflags", "+bitexact", "-f", "wav",
+        str(target), "-map", "[done]", "-f", "null", "-",
     ]  # fmt: skip
 
 

@@ -28,6 +28,7 @@ from psa_pipeline.build.plan import (
 from psa_pipeline.build.programme import AudioMix, mix_of, needed_mixes
 from psa_pipeline.channels.config import LoudnessSpec
 from psa_pipeline.core.problems import PsaError
+from psa_pipeline.media import meter
 from psa_pipeline.media.loudness import (
     LIMITER_PASSES,
     LOSSLESS_AIM_LU,
@@ -189,8 +190,7 @@ def _prepare(mix: Path, source: Loudness, aim: Aim, spec: LoudnessSpec, rate: in
     for passes in range(1, LIMITER_PASSES + 1):
         if limiting_db(gain, source) > MAX_LIMITING_DB:
             break
-        run_ffmpeg(limit_command(mix, gain, rate, limited))
-        landed = measure(limited)
+        landed = meter.parse(run_ffmpeg(limit_command(mix, gain, rate, limited)), limited)
         best = (gain, landed)
         if abs(landed.integrated - aim.integrated) <= LOSSLESS_AIM_LU:
             return Prepared(limited, gain, 0.0, landed, passes)

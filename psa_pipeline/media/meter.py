@@ -18,18 +18,26 @@ from psa_pipeline.media.runner import run_ffmpeg
 _KEYS = ("lavfi.r128.I", "lavfi.r128.true_peak")
 
 
-def meter_command(path: Path, stream: int = 0) -> list[str]:
+def meter_filter() -> str:
+    """The filter chain that meters; its log lines (ffmpeg at `-v info`) are read by `parse`."""
     prints = ",".join(f"ametadata=mode=print:key={key}" for key in _KEYS)
+    return f"ebur128=peak=true:metadata=1,{prints}"
+
+
+def meter_command(path: Path, stream: int = 0) -> list[str]:
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "info", "-i", str(path),
-        "-map", f"0:a:{stream}", "-vn", "-sn", "-dn",
-        "-filter:a", f"ebur128=peak=true:metadata=1,{prints}", "-f", "null", "-",
+        "-map", f"0:a:{stream}", "-vn", "-sn", "-dn", "-filter:a", meter_filter(), "-f", "null", "-",
     ]  # fmt: skip
 
 
 def measure(path: Path, stream: int = 0) -> Loudness:
     """Integrated loudness (LUFS) and true peak (dBTP, 4x oversampled) to 0.001; loudness range as ebur128 says."""
-    stderr = run_ffmpeg(meter_command(path, stream))
+    return parse(run_ffmpeg(meter_command(path, stream)), path)
+
+
+def parse(stderr: str, path: Path) -> Loudness:
+    """The loudness in the log of an ffmpeg run with one `meter_filter()` chain; `path` names it in errors."""
     summary = parse_ebur128_summary(stderr, path)
     if summary.silent:
         return summary
