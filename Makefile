@@ -71,11 +71,11 @@ test: lint typecheck pytest
 
 bench: samples
 	@$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev,bench]"
-	@$(BIN)/python tools/bench.py
+	@$(BIN)/python tools/bench
 	@$(BIN)/python tools/bench_verify.py
 
 bench-batch: samples
-	@$(BIN)/python tools/bench_batch.py
+	@$(BIN)/python tools/bench batch
 
 schema: venv
 	$(PSA) schema -o schema/psa.schema.json

@@ -12,7 +12,7 @@ from psa_pipeline.manifest.model import Approval, Manifest, Strict
 from psa_pipeline.records.base import Record
 from psa_pipeline.records.journal import BatchJournal, StepOutcome
 from psa_pipeline.records.publication import PlannedFile
-from psa_pipeline.records.renditions import Captions, RenditionEntry
+from psa_pipeline.records.renditions import Captions, LoudnessValues, RenditionEntry, Target
 
 # pydantic reads these class attributes and fields: configuration, and the data users write in YAML.
 _Strict.model_config
@@ -45,6 +45,10 @@ Language.bcp47
 
 Captions.burned_in
 RenditionEntry.limiter_db
+RenditionEntry.audio_corrections
+RenditionEntry.video_encodes
+LoudnessValues.loudness_range_lu
+Target.tolerance_lu
 
 # pydantic runs model and field validators through their decorators.
 RenditionSpec._fits_its_container

@@ -7,11 +7,22 @@ from typing import Any
 
 import pytest
 
+from psa_pipeline.build.finish import cache_material, finish_command, limiter_chain
 from psa_pipeline.build.plan import Piece, PsaInputs, SubtitleInput, cache_key, plan_psa, render_command
-from psa_pipeline.channels.config import LoudnessSpec, builtin
-from psa_pipeline.core.problems import Location, MediaError
+from psa_pipeline.channels.config import AudioSpec, LoudnessSpec, builtin
+from psa_pipeline.core.problems import Location
 from psa_pipeline.manifest.model import Manifest
-from psa_pipeline.media.loudness import Gain, corrected, decide_gain, off_target
+from psa_pipeline.media.loudness import (
+    Aim,
+    Gain,
+    codec_headroom,
+    corrected_aim,
+    first_aim,
+    first_gain,
+    next_limited_gain,
+    off_target,
+    worth_correcting,
+)
 from psa_pipeline.media.probe import Loudness, MediaInfo, Stream
 from psa_pipeline.media.subtitles import TimedCue
 
@@ -73,8 +84,7 @@ def test_the_timeline_applies_crossfades_and_gaps() -> None:
 
 def test_user_text_never_reaches_the_filtergraph() -> None:
     plan = plan_psa(manifest(), inputs(), builtin(), 2025)
-    gains = {r.name: Gain(-3.0) for r in plan.renditions}
-    command = render_command(plan, plan.renditions, gains, {r.name: f"/out/{k}" for k, r in enumerate(plan.renditions)})
+    command = render_command(plan, plan.renditions)
     graph = command[command.index("-filter_complex") + 1]
     assert "Pungli" not in graph and "%{" not in graph and "bersih" not in graph
     assert "subtitles=filename=r2.ass" in graph  # plain names chosen by the plan (r0, r1: radio)
@@ -96,12 +106,32 @@ def test_each_channel_gets_its_renditions_and_caption_choices() -> None:
 
 def test_one_process_decodes_the_source_once_for_all_video_renditions() -> None:
     plan = plan_psa(manifest(), inputs(), builtin(), 2025)
-    gains = {r.name: Gain(0.0) for r in plan.renditions}
-    command = render_command(plan, plan.renditions, gains, {r.name: f"/out/{k}" for k, r in enumerate(plan.renditions)})
+    command = render_command(plan, plan.renditions)
     inputs_read = [command[i + 1] for i, arg in enumerate(command) if arg == "-i"]
     assert inputs_read == ["/media/v.mp4", "/media/i.wav", "/media/o.wav", "soft-ind.srt", "soft-nij.srt"]
     graph = command[command.index("-filter_complex") + 1]
     assert "[0:v:0]split=4" in graph and graph.count("[0:a:0]") == 1
+    # Every picture encoded here, once; the sound only as lossless mixes: one per layout, not per rendition.
+    assert command.count("libx264") == 4 and command.count("-an") == 4
+    assert command.count("pcm_f32le") == 2  # radio's 13.75 s stereo and the video channels' 16.75 s stereo
+    assert "aac" not in command and "libmp3lame" not in command
+
+
+def test_the_final_step_copies_the_picture_and_encodes_only_the_audio() -> None:
+    plan = plan_psa(manifest(), inputs(), builtin(), 2025)
+    web = next(r for r in plan.renditions if r.name == "web/1080p")
+    command = finish_command(plan, web, "video-2.mp4", "mix.wav", -1.5, "/out/web.mp4")
+    assert command[command.index("-c:v") + 1] == "copy"
+    assert [command[i + 1] for i, a in enumerate(command) if a == "-i"] == [
+        "video-2.mp4", "mix.wav", "soft-ind.srt", "soft-nij.srt"
+    ]  # fmt: skip
+    assert command[command.index("-af") + 1] == "volume=-1.500dB"
+    assert command[command.index("2:s:0") - 1 : command.index("2:s:0") + 1] == ["-map", "2:s:0"]
+    radio = next(r for r in plan.renditions if r.name == "radio/mp3")
+    audio_only = finish_command(plan, radio, None, "mix.wav", 0.0, "/out/r.mp3")
+    assert "-c:v" not in audio_only and audio_only[audio_only.index("-map") + 1] == "0:a:0"
+    # The gain is measured, not planned: it stays out of the cache key.
+    assert cache_material(plan, web) == finish_command(plan, web, "VIDEO", "AUDIO", 0.0, "OUT")
 
 
 def test_changing_one_language_changes_only_the_keys_of_renditions_that_use_it() -> None:
@@ -110,7 +140,7 @@ def test_changing_one_language_changes_only_the_keys_of_renditions_that_use_it()
     changed = {
         r.name
         for r, s in zip(before.renditions, after.renditions, strict=True)
-        if cache_key(before, r, "ff") != cache_key(after, s, "ff")
+        if cache_key(before, r, "ff", cache_material(before, r)) != cache_key(after, s, "ff", cache_material(after, s))
     }
     assert changed == {"web/1080p", "web/720p", "social/vertical"}
 
@@ -133,8 +163,7 @@ def test_a_radio_drama_reaches_video_channels_only_as_an_audiogram() -> None:
     audiogram = plan_psa(manifest(**base, audiogram=True), ins, builtin(), 2025)
     assert [r.name for r in audiogram.renditions] == ["radio/mp3", "radio/wav", "social/vertical"]
     assert audiogram.timeline.content == 7.0  # voices end at 3 + 4 s; the music bed does not lengthen it
-    gains = {r.name: Gain(0.0) for r in audiogram.renditions}
-    command = render_command(audiogram, audiogram.renditions, gains, {r.name: "/o" for r in audiogram.renditions})
+    command = render_command(audiogram, audiogram.renditions)
     graph = command[command.index("-filter_complex") + 1]
     assert "showwaves=" in graph and "sidechaincompress=threshold=0.015:ratio=4.0" in graph
     assert "adelay=3000:all=1[voice1]" in graph
@@ -153,27 +182,55 @@ def Music_(file: str) -> Any:
 
 
 RADIO = LoudnessSpec(target=-23.0, true_peak=-1.0)
+AAC_48K_MONO = AudioSpec(codec="aac", bitrate="48k", channels=1)
 
 
 def test_linear_gain_when_the_peak_allows_it() -> None:
-    assert decide_gain(Loudness(-18.0, 5.0, -6.0), RADIO, lossy=True) == Gain(-5.0)
+    assert first_gain(Loudness(-18.0, 5.0, -6.0), RADIO, ceiling=-1.3) == Gain(-5.0)
 
 
 def test_a_limiter_only_when_the_gain_would_break_the_ceiling() -> None:
-    gain = decide_gain(Loudness(-30.0, 5.0, -4.0), RADIO, lossy=True)
-    assert gain == Gain(7.0, -2.0)  # +7 dB would put the peak at +3 dBTP; limit 1 dB under the ceiling
+    gain = first_gain(Loudness(-30.0, 5.0, -4.0), RADIO, ceiling=-1.3)
+    assert gain == Gain(7.0, -1.3)  # +7 dB would put the peak at +3 dBTP
+
+
+def test_the_first_aim_leaves_room_for_what_the_encoder_adds() -> None:
+    assert first_aim(RADIO, AudioSpec(codec="pcm_s24le")) == Aim(-23.0, -1.1)
+    opus_32k_mono = AudioSpec(codec="libopus", bitrate="32k", channels=1)
+    assert codec_headroom(AudioSpec(codec="aac", bitrate="192k")) < codec_headroom(opus_32k_mono)
+    assert codec_headroom(opus_32k_mono) < codec_headroom(AAC_48K_MONO)  # AAC-LC overshoots most at low rates
 
 
 def test_silence_cannot_be_normalised() -> None:
-    with pytest.raises(MediaError, match="silent"):
-        decide_gain(Loudness(float("-inf"), 0.0, float("-inf")), RADIO, lossy=False)
+    with pytest.raises(ValueError, match="silent"):
+        first_gain(Loudness(float("-inf"), 0.0, float("-inf")), RADIO, ceiling=-1.1)
 
 
-def test_a_miss_is_corrected_from_what_was_measured() -> None:
-    assert off_target(Loudness(-23.3, 3.0, -1.5), RADIO) == []
+def test_a_limited_pass_aims_by_the_loudness_the_last_gain_step_bought() -> None:
+    # +1 dB of gain bought 0.5 LU under limiting; 1 LU still missing needs 2 dB more.
+    nxt = next_limited_gain(Gain(8.0, -1.5), landed=-24.0, aim=-23.0, previous=(Gain(7.0, -1.5), -24.5))
+    assert nxt == Gain(10.0, -1.5)
+    assert next_limited_gain(Gain(8.0, -1.5), -24.0, -23.0, None) == Gain(9.0, -1.5)
+
+
+def test_a_codec_miss_is_corrected_from_what_was_measured() -> None:
+    assert off_target(Loudness(-23.15, 3.0, -1.5), RADIO) == []
+    assert worth_correcting(Loudness(-23.15, 3.0, -1.5), RADIO)  # outer half of ±0.2: one cheap audio encode
+    assert not worth_correcting(Loudness(-23.05, 3.0, -1.5), RADIO)
     assert off_target(Loudness(-24.0, 3.0, -0.5), RADIO) == [
-        "integrated loudness -24.0 LUFS, target -23.0 ±0.5 LU",
+        "integrated loudness -24.0 LUFS, target -23.0 ±0.2 LU",
         "true peak -0.5 dBTP, ceiling -1.0 dBTP",
     ]
-    nxt = corrected(Gain(5.0, -2.0), Loudness(-24.0, 3.0, -0.5), RADIO, None)
-    assert nxt == Gain(6.0, -2.7)  # 1.5 dB encoder overshoot: limit 1.5 + 0.2 dB under the ceiling
+    fed = Loudness(-23.0, 3.0, -1.9)
+    nxt = corrected_aim(Aim(-23.0, -1.9), fed, Loudness(-23.3, 3.0, -0.5), RADIO)
+    # The encoder took 0.3 LU off and put 1.4 dB on the peak: aim 0.3 LU higher, limit 1.4 + 0.1 dB under.
+    assert nxt == Aim(-22.7, -2.5)
+    again = corrected_aim(nxt, Loudness(-22.7, 3.0, -2.5), Loudness(-23.0, 3.0, -0.95), RADIO)
+    assert again.ceiling < nxt.ceiling  # the ceiling only moves down, even when the overshoot grew
+
+
+def test_the_limiter_oversamples_only_when_there_is_a_limit() -> None:
+    assert limiter_chain(Gain(-2.0), 48000) == "volume=-2.000dB"
+    chain = limiter_chain(Gain(6.0, -1.5), 48000)
+    assert chain.startswith("volume=6.000dB,aresample=192000,alimiter=limit=0.84140:level=0:latency=1")
+    assert chain.endswith("aresample=48000")

@@ -7,11 +7,11 @@ import errno
 import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from psa_pipeline.build.finish import cache_material
 from psa_pipeline.build.plan import (
     Piece,
     PsaInputs,
@@ -19,14 +19,13 @@ from psa_pipeline.build.plan import (
     Rendition,
     SubtitleInput,
     cache_key,
-    measure_command,
     plan_psa,
     program_key,
-    render_command,
     sidecar_texts,
     source_notes,
-    workdir_files,
 )
+from psa_pipeline.build.programme import AudioMix
+from psa_pipeline.build.render import Finished, RenditionFailed, SilentProgramme, render
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
@@ -39,17 +38,13 @@ from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.media import subtitles
 from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
-from psa_pipeline.media.loudness import Gain, corrected, decide_gain, is_lossy, off_target
-from psa_pipeline.media.probe import Loudness, measure_loudness, parse_ebur128_summary, probe
-from psa_pipeline.media.runner import run_ffmpeg
+from psa_pipeline.media.probe import Loudness, probe
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.renditions import LoudnessValues, Program, PsaSummary, RenditionEntry, RenditionsRecord
 from psa_pipeline.validation.channel_rules import manifest_problems
 from psa_pipeline.validation.validate import Context, validate_file
 
 RECORD = "renditions.json"
-# Linear gain hits the target on the first try; a limited low-bitrate file may need a few.
-MAX_ATTEMPTS = 5
 
 
 class BuildError(PsaError):
@@ -196,149 +191,90 @@ def _build(
 ) -> None:
     inputs = _inputs(manifest, manifest_file.parent, assets_dir, fp)
     plan = plan_psa(manifest, inputs, config, _year(manifest))
-    result.notes = source_notes(plan)
     if not plan.renditions:
         raise BuildError(f"none of its channels has a rendition for a {manifest.kind}")
     version = ffmpeg_version()
     out_dir = build_root / manifest.id
     previous = _read_previous(out_dir / RECORD)
     old = {e.name: e for e in previous.renditions} if previous else {}
-    keys = {r.name: cache_key(plan, r, version) for r in plan.renditions}
+    result.notes = source_notes(plan)
+    keys = {r.name: cache_key(plan, r, version, cache_material(plan, r)) for r in plan.renditions}
     stale = [r for r in plan.renditions if force or not _is_current(old.get(r.name), keys[r.name], out_dir)]
     entries = {r.name: old[r.name] for r in plan.renditions if r not in stale}
     result.reused = [r.name for r in plan.renditions if r not in stale]
     program = previous.program if previous else None
+    failed: dict[str, str] = {}
     if stale:
         # The same checks as `psa validate` with these channels, channel limits (max_duration) included.
         report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config))
         if report.errors:
             raise BuildError(_first_errors([str(p) for p in report.errors], manifest_file))
-        pkey = program_key(plan, version)
-        layouts = sorted({str(r.spec.audio.channels) for r in stale})
-        known = dict(program.loudness) if program and program.key == pkey and not force else {}
-        missing = [layout for layout in layouts if layout not in known]
-        if missing:
-            events.started(f"{manifest.id}: measure", plan.program_length)
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                found = pool.map(lambda layout: _measure_program(plan, int(layout), manifest_file), missing)
-                known = {**known, **dict(zip(missing, found, strict=True))}
-            events.finished(f"{manifest.id}: measure")
-        program = Program(key=pkey, loudness=known)
-        loudness_in = {int(layout): _loudness_from(values) for layout, values in known.items()}
         out_dir.mkdir(parents=True, exist_ok=True)
-        entries.update(_render(plan, stale, loudness_in, out_dir, keys, events))
-        result.rendered = [r.name for r in stale]
+        made, failed, mixes = _render(plan, stale, out_dir, keys, events)
+        entries.update(made)
+        program = Program(
+            key=program_key(plan, version),
+            loudness={mix.label: LoudnessValues.model_validate(m.to_json()) for mix, m in mixes.items()},
+        )
+        result.rendered = [r.name for r in stale if r.name in made]
     record = RenditionsRecord(
         psa=PsaSummary.model_validate(_psa_summary(plan)),
         inputs=_input_digests(manifest_file, inputs),
         program=program,
-        renditions=[entries[r.name] for r in plan.renditions],
+        renditions=[entries[r.name] for r in plan.renditions if r.name in entries],
     )
-    _remove_dropped(old, {r.name for r in plan.renditions}, out_dir)
+    # Files of renditions no longer asked for, or failed just now, must not look current.
+    _remove_dropped(old, set(entries), out_dir)
     # Left untouched when nothing changed, so its mtime tells batch journals that too.
     record.write(out_dir / RECORD)
     result.record = record
     result.status = Status.OK if stale else Status.CACHED
-
-
-def _measure_program(plan: PsaPlan, channels: int, manifest_file: Path) -> LoudnessValues:
-    stderr = run_ffmpeg(measure_command(plan, channels))
-    return LoudnessValues.model_validate(parse_ebur128_summary(stderr, manifest_file).to_json())
-
-
-def _loudness_from(values: LoudnessValues) -> Loudness:
-    def finite(raw: float | None) -> float:
-        return float("-inf") if raw is None else raw
-
-    return Loudness(finite(values.integrated_lufs), values.loudness_range_lu, finite(values.true_peak_dbtp))
+    if failed:
+        result.status = Status.FAILED
+        result.error = "; ".join(failed.values())
 
 
 def _render(
-    plan: PsaPlan,
-    stale: list[Rendition],
-    loudness_in: dict[int, Loudness],
-    out_dir: Path,
-    keys: dict[str, str],
-    events: Events,
-) -> dict[str, RenditionEntry]:
-    gains = {r.name: decide_gain(loudness_in[r.spec.audio.channels], r.loudness, is_lossy(r.spec)) for r in stale}
+    plan: PsaPlan, stale: list[Rendition], out_dir: Path, keys: dict[str, str], events: Events
+) -> tuple[dict[str, RenditionEntry], dict[str, str], dict[AudioMix, Loudness]]:
     _remove_abandoned_work(out_dir)
     work = (out_dir / f".work-{os.getpid()}-{id(plan)}").resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    label_ = f"{plan.manifest.id}: {', '.join(r.name for r in stale)}"
     try:
-        pending = list(stale)
-        done: dict[str, tuple[Path, Loudness]] = {}
-        history: dict[str, tuple[Gain, Loudness]] = {}
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            targets = {r.name: str(work / f"{k}-{attempt}{r.relative.suffix}") for k, r in enumerate(pending)}
-            measured = _run_and_measure(plan, pending, gains, targets, work, events)
-            missed = []
-            for r in pending:
-                problems = off_target(measured[r.name], r.loudness)
-                if not problems:
-                    done[r.name] = (Path(targets[r.name]), measured[r.name])
-                elif attempt == MAX_ATTEMPTS:
-                    raise BuildError(f"{r.name} misses its loudness target: {'; '.join(problems)}")
-                else:
-                    last = (gains[r.name], measured[r.name])
-                    gains[r.name] = corrected(gains[r.name], measured[r.name], r.loudness, history.get(r.name))
-                    history[r.name] = last
-                    missed.append(r)
-            pending = missed
-            if not pending:
-                break
+        events.started(label_, plan.program_length)
+        try:
+            finished, failed, mixes = render(plan, stale, work, lambda s: events.progressed(label_, s))
+        except SilentProgramme as exc:
+            raise BuildError(f"{exc} ({_sources_hint(plan)})") from None
+        finally:
+            events.finished(label_)
         entries = {}
-        for r in stale:
-            path, finished = done[r.name]
-            measured_in = loudness_in[r.spec.audio.channels]
-            entry = _finish(plan, r, path, finished, measured_in, gains[r.name], out_dir, keys[r.name])
-            entries[r.name] = RenditionEntry.model_validate(entry)
-        return entries
+        for done in finished:
+            try:
+                entry = _finish(plan, done, out_dir, keys[done.rendition.name])
+            except RenditionFailed as exc:
+                failed[done.rendition.name] = str(exc)
+                continue
+            entries[done.rendition.name] = RenditionEntry.model_validate(entry)
+        return entries, failed, mixes
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run_and_measure(
-    plan: PsaPlan,
-    pending: list[Rendition],
-    gains: dict[str, Gain],
-    targets: dict[str, str],
-    work: Path,
-    events: Events,
-) -> dict[str, Loudness]:
-    """One ffmpeg run for `pending`, then each finished file measured again (audio only, in parallel)."""
-    # Script names follow the position of each rendition in this run, so write them for each run.
-    for name, text in workdir_files(plan, pending).items():
-        (work / name).write_text(text, encoding="utf-8")
-    label_ = f"{plan.manifest.id}: {', '.join(r.name for r in pending)}"
-    events.started(label_, plan.program_length)
-    command = render_command(plan, pending, gains, targets)
-    run_ffmpeg(command, cwd=work, on_progress=lambda s: events.progressed(label_, s))
-    events.finished(label_)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(
-            zip(
-                (r.name for r in pending),
-                pool.map(lambda r: measure_loudness(Path(targets[r.name])), pending),
-                strict=True,
-            )
-        )
+def _sources_hint(plan: PsaPlan) -> str:
+    inputs = plan.inputs
+    pieces = [inputs.video, inputs.audio, *(p for _, p in (*inputs.voices, *inputs.music, *inputs.effects))]
+    names = ", ".join(p.path.name for p in pieces if p is not None)
+    return f"check that {names or 'the sources'} carry sound and that no track's gain_db mutes it"
 
 
-def _finish(
-    plan: PsaPlan,
-    r: Rendition,
-    temporary: Path,
-    finished: Loudness,
-    loudness_in: Loudness,
-    gain: Gain,
-    out_dir: Path,
-    key: str,
-) -> dict[str, Any]:
+def _finish(plan: PsaPlan, done: Finished, out_dir: Path, key: str) -> dict[str, Any]:
+    r, temporary = done.rendition, done.path
     info = probe(temporary, analyse=False)  # our own output: one track, progressive by construction
     if r.spec.max_megabytes and info.size > r.spec.max_megabytes * 1_000_000:
-        raise BuildError(f"{r.name} is {info.size / 1e6:.1f} MB; the channel allows {r.spec.max_megabytes:g} MB")
+        raise RenditionFailed(f"{r.name} is {info.size / 1e6:.1f} MB; the channel allows {r.spec.max_megabytes:g} MB")
     final = out_dir / r.relative
     final.parent.mkdir(parents=True, exist_ok=True)
     sidecars = []
@@ -361,11 +297,18 @@ def _finish(
         "sha256": digest,
         "duration": round(info.duration, 3),
         "streams": [_stream_summary(s) for s in info.streams],
-        "loudness_in": loudness_in.to_json(),
-        "loudness_out": finished.to_json(),
-        "target": {"integrated_lufs": r.loudness.target, "true_peak_dbtp": r.loudness.true_peak},
-        "gain_db": gain.gain_db,
-        "limiter_db": gain.limit_db,
+        "loudness_in": done.loudness_in.to_json(),
+        "loudness_out": done.loudness_out.to_json(),
+        "target": {
+            "integrated_lufs": r.loudness.target,
+            "true_peak_dbtp": r.loudness.true_peak,
+            "tolerance_lu": r.loudness.tolerance,
+        },
+        "gain_db": done.gain.gain_db,
+        "limiter_db": done.gain.limit_db,
+        "audio_corrections": done.corrections,
+        "limiter_passes": done.limiter_passes,
+        "video_encodes": 1 if r.size is not None else 0,
         "captions": {"burned_in": r.burn_lang, "soft": list(r.soft_langs)},
         "sidecars": sidecars,
         "cache_key": key,

@@ -15,21 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from psa_pipeline import __version__
+from psa_pipeline.build.programme import mix_args, mix_chain, needed_mixes, program_graph
 from psa_pipeline.build.video import ASS_NAME, audiogram_header, cards, frame_size, picture_notes, video_chain
-from psa_pipeline.channels.config import CONTAINERS, ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
-from psa_pipeline.manifest.languages import label
+from psa_pipeline.channels.config import ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
 from psa_pipeline.manifest.model import Manifest, MusicTrack, Track
 from psa_pipeline.media import captions
-from psa_pipeline.media.loudness import Gain
 from psa_pipeline.media.probe import MediaInfo
 from psa_pipeline.media.subtitles import TimedCue
 from psa_pipeline.media.timeline import Timeline, content_duration, rendition_duration, timeline
 
-PROGRAM_RATE = 48000
-LAYOUTS = {1: "mono", 2: "stereo"}
 GENRE = "Iklan Layanan Masyarakat"
-# Soft subtitle tracks are written under this plain name in ffmpeg's working folder (libass scripts: video.py).
+# Subtitle files and libass scripts are written under these plain names in ffmpeg's working folder.
 SOFT_NAME = "soft-{lang}.srt"
+VIDEO_NAME = "video-{index}.mp4"
 
 
 @dataclass(frozen=True)
@@ -213,15 +211,6 @@ def input_args(
     return args, index
 
 
-def content_track(plan: PsaPlan) -> int:
-    """Position among its audio streams of the main file's track the PSA uses (manifest, else probe's pick)."""
-    main = plan.inputs.video or plan.inputs.audio
-    chosen = plan.manifest.sources.audio_track
-    if chosen is not None:
-        return chosen - 1
-    return main.info.audio_track or 0 if main else 0
-
-
 def source_notes(plan: PsaPlan) -> list[str]:
     """What the build does about its main file, for the build log and renditions.json."""
     main = plan.inputs.video or plan.inputs.audio
@@ -239,107 +228,6 @@ def source_notes(plan: PsaPlan) -> list[str]:
     return notes
 
 
-def _conform(index: int, track: int = 0) -> str:
-    # Every piece to one rate and layout, whatever it came in as (mono, 5.1, 44.1 kHz, ...).
-    # async + first_pts=0: a track that starts after its file's origin (audio later than picture) or
-    # has gaps keeps its place in time, filled with silence, instead of being pulled forward.
-    return (
-        f"[{index}:a:{track}]aresample={PROGRAM_RATE}:async=1:first_pts=0,"
-        "aformat=sample_fmts=fltp:channel_layouts=stereo"
-    )
-
-
-def _ms(seconds: float) -> int:
-    return max(0, round(seconds * 1000))
-
-
-def _duck_ratio(duck_db: float) -> float:
-    """Compressor ratio that dips the music about `duck_db` under speech near -20 dBFS.
-
-    The threshold sits 16 dB below typical speech level, so the gain reduction is about
-    16 * (1 - 1/ratio) dB; solve for the ratio.
-    """
-    if duck_db <= 0:
-        return 1.0
-    return round(min(20.0, 1.0 / max(0.05, 1.0 - duck_db / 16.0)), 3)
-
-
-def program_graph(plan: PsaPlan, index: dict[str, int]) -> list[str]:
-    """Filter chains that assemble the PSA's sound (jingles, content or multitrack mix) into [prog]."""
-    inputs, line, jingles = plan.inputs, plan.timeline, plan.manifest.jingles
-    chains: list[str] = []
-    if inputs.video or inputs.audio:
-        chains.append(f"{_conform(index['video' if inputs.video else 'audio'], content_track(plan))}[content_raw]")
-    else:
-        voices = []
-        for i, (track, _) in enumerate(inputs.voices):
-            chains.append(
-                f"{_conform(index[f'voice{i}'])},volume={track.gain_db}dB,adelay={_ms(track.start)}:all=1[voice{i}]"
-            )
-            voices.append(f"[voice{i}]")
-        chains.append(f"{''.join(voices)}amix=inputs={len(voices)}:normalize=0:duration=longest[vox]")
-        parts = ["[vox_main]"]
-        chains.append(
-            f"[vox]asplit={1 + len(inputs.music)}[vox_main]" + "".join(f"[vox_sc{i}]" for i in range(len(inputs.music)))
-        )
-        for i, (music, _) in enumerate(inputs.music):
-            chains.append(
-                f"{_conform(index[f'music{i}'])},volume={music.gain_db}dB,adelay={_ms(music.start)}:all=1[music{i}]"
-            )
-            chains.append(
-                f"[music{i}][vox_sc{i}]sidechaincompress=threshold=0.015:ratio={_duck_ratio(music.duck_db)}"
-                f":attack=20:release=400:makeup=1[bed{i}]"
-            )
-            parts.append(f"[bed{i}]")
-        for i, (effect, _) in enumerate(inputs.effects):
-            chains.append(
-                f"{_conform(index[f'effect{i}'])},volume={effect.gain_db}dB,adelay={_ms(effect.start)}:all=1[fx{i}]"
-            )
-            parts.append(f"[fx{i}]")
-        chains.append(
-            f"{''.join(parts)}amix=inputs={len(parts)}:normalize=0:duration=longest,atrim=0:{line.content:.3f}[content_raw]"
-        )
-    content = f"[content_raw]atrim=0:{line.content:.3f},asetpts=N/SR/TB"
-    if jingles.intro and jingles.intro.crossfade > 0 and inputs.intro:
-        content += f",afade=t=in:d={jingles.intro.crossfade}"
-    if jingles.outro and jingles.outro.crossfade > 0 and inputs.outro:
-        content += f",afade=t=out:st={max(0.0, line.content - jingles.outro.crossfade):.3f}:d={jingles.outro.crossfade}"
-    chains.append(f"{content},adelay={_ms(line.content_start)}:all=1[content]")
-    parts = ["[content]"]
-    if inputs.intro and jingles.intro:
-        intro = f"{_conform(index['intro'])}"
-        if jingles.intro.crossfade > 0:
-            start = max(0.0, line.intro - jingles.intro.crossfade)
-            intro += f",afade=t=out:st={start:.3f}:d={jingles.intro.crossfade}"
-        chains.append(f"{intro}[intro]")
-        parts.append("[intro]")
-    if inputs.outro and jingles.outro:
-        outro = f"{_conform(index['outro'])}"
-        if jingles.outro.crossfade > 0:
-            outro += f",afade=t=in:d={jingles.outro.crossfade}"
-        chains.append(f"{outro},adelay={_ms(line.outro_start)}:all=1[outro]")
-        parts.append("[outro]")
-    mix = f"amix=inputs={len(parts)}:normalize=0:duration=longest," if len(parts) > 1 else "anull,"
-    chains.append(
-        f"{''.join(parts)}{mix}apad=whole_dur={plan.program_length:.3f},atrim=0:{plan.program_length:.3f},"
-        "asetpts=N/SR/TB[prog]"
-    )
-    return chains
-
-
-def measure_command(plan: PsaPlan, channels: int = 2, path_of: PathOf = _plain_path) -> list[str]:
-    """Audio only: assemble the sound in a rendition's channel layout and measure it (EBU R128, true peak)."""
-    args, index = input_args(plan, [], path_of)
-    graph = [
-        *program_graph(plan, index),
-        f"[prog]aformat=channel_layouts={LAYOUTS[channels]},ebur128=peak=true[measured]",
-    ]
-    return [
-        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "info", *args,
-        "-filter_complex", ";".join(graph), "-map", "[measured]", "-f", "null", "-",
-    ]  # fmt: skip
-
-
 def _bitrate_args(spec: VideoSpec) -> list[str]:
     args = ["-crf", str(spec.crf)]
     if spec.maxrate:
@@ -347,89 +235,51 @@ def _bitrate_args(spec: VideoSpec) -> list[str]:
     return args
 
 
-def _output_args(plan: PsaPlan, r: Rendition, k: int, index: dict[str, int], target: str) -> list[str]:
-    spec = r.spec
-    args: list[str] = []
-    if r.size is not None and spec.video is not None:
-        gop = max(1, round(spec.video.fps / 2))
-        args += ["-map", f"[v{k}]", "-c:v", "libx264", "-preset", spec.video.preset, *_bitrate_args(spec.video)]
-        args += ["-profile:v", "high", "-pix_fmt", "yuv420p", "-g", str(gop), "-bf", "2", "-flags", "+cgop"]
-    args += ["-map", f"[a{k}]", "-c:a", spec.audio.codec]
-    if spec.audio.bitrate:
-        args += ["-b:a", spec.audio.bitrate]
-    args += ["-ar", str(spec.audio.sample_rate), "-ac", str(spec.audio.channels)]
-    args += ["-metadata:s:a:0", f"language={plan.manifest.language}"]
-    for n, lang in enumerate(r.soft_langs):
-        sub = plan.inputs.track(lang)
-        args += ["-map", f"{index[f'soft-{lang}']}:s:0", f"-metadata:s:s:{n}", f"language={lang}",
-                 f"-metadata:s:s:{n}", f"title={sub.label if sub else label(lang)}",
-                 # MP4 keeps a track's name only as its handler name, which players show.
-                 f"-metadata:s:s:{n}", f"handler_name={sub.label if sub else label(lang)}"]  # fmt: skip
-    if r.soft_langs:
-        args += ["-c:s", "mov_text"]
-    args += ["-map_metadata", "-1", "-map_chapters", "-1"]
-    for key, value in plan.metadata(r).items():
-        args += ["-metadata", f"{key}={value}"]
-    if spec.container == "mp4":
-        args += ["-movflags", "+faststart+use_metadata_tags"]
-    elif spec.container == "mp3":
-        args += ["-id3v2_version", "3", "-write_xing", "1"]
-    elif spec.container == "wav":
-        m = plan.manifest
-        args += ["-write_bext", "1", "-rf64", "auto",
-                 "-metadata", f"originator={m.agency.code[:32]}",
-                 "-metadata", f"origination_date={plan.year}-01-01" if not m.approval else
-                 f"origination_date={m.approval.date.isoformat()}"]  # fmt: skip
-    elif spec.container == "ogg":
-        # Ogg stream serial numbers are random unless bitexact; same inputs must give the same bytes.
-        args += ["-fflags", "+bitexact"]
-    args += ["-t", f"{r.duration:.3f}", "-f", CONTAINERS[spec.container], target]
-    return args
-
-
-def _audio_chain(r: Rendition, k: int, gain: Gain) -> str:
-    # Layout and rate first: a downmix after the limiter would raise the peaks it just held down.
-    audio = r.spec.audio
-    layout = LAYOUTS[audio.channels]
-    chain = f"[pa{k}]atrim=0:{r.duration:.3f},aresample={audio.sample_rate},aformat=channel_layouts={layout}"
-    chain += f",volume={gain.gain_db:.3f}dB"
-    if gain.limit_db is not None:
-        limit = max(0.0625, 10 ** (gain.limit_db / 20))
-        chain += f",alimiter=limit={limit:.5f}:level=0:latency=1:attack=5:release=80"
-    return f"{chain}[a{k}]"
+def video_args(r: Rendition, k: int) -> list[str]:
+    """The rendition's picture, encoded once; its sound is encoded and muxed later (see build/finish.py)."""
+    assert r.spec.video is not None
+    video = r.spec.video
+    gop = max(1, round(video.fps / 2))
+    return [
+        "-map", f"[v{k}]", "-c:v", "libx264", "-preset", video.preset, *_bitrate_args(video),
+        "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", str(gop), "-bf", "2", "-flags", "+cgop",
+        "-an", "-sn", "-dn", "-map_metadata", "-1", "-fflags", "+bitexact",
+        "-t", f"{r.duration:.3f}", "-f", "mp4", VIDEO_NAME.format(index=k),
+    ]  # fmt: skip
 
 
 def render_command(
-    plan: PsaPlan,
-    renditions: Sequence[Rendition],
-    gains: dict[str, Gain],
-    targets: dict[str, str],
-    path_of: PathOf = _plain_path,
-    progress: bool = True,
+    plan: PsaPlan, renditions: Sequence[Rendition], path_of: PathOf = _plain_path, progress: bool = True
 ) -> list[str]:
-    """One ffmpeg process for all `renditions`: each source is decoded once and split."""
+    """One ffmpeg process for `renditions`: each source decoded once and split; every picture encoded once.
+
+    It writes, in its working folder, each video rendition's picture alone (VIDEO_NAME) and each
+    distinct programme-audio layout the renditions need as a lossless mix (AudioMix.file). The
+    loudness work and the final mux happen after, on the audio alone.
+    """
     args, index = input_args(plan, renditions, path_of)
     graph = program_graph(plan, index)
     video = [(k, r) for k, r in enumerate(renditions) if r.size is not None]
+    mixes = needed_mixes(renditions)
     waves = plan.manifest.kind != "video" and video
-    audio_copies = len(renditions) + (len(video) if waves else 0)
-    outs = [f"[pa{k}]" for k in range(len(renditions))]
-    outs += [f"[pw{k}]" for k, _ in video] if waves else []
-    graph.append(f"[prog]asplit={audio_copies}{''.join(outs)}" if audio_copies > 1 else f"[prog]anull{outs[0]}")
+    outs = [f"[pm{i}]" for i in range(len(mixes))] + ([f"[pw{k}]" for k, _ in video] if waves else [])
+    graph.append(f"[prog]asplit={len(outs)}{''.join(outs)}" if len(outs) > 1 else f"[prog]anull{outs[0]}")
     if video and plan.manifest.kind == "video":
         graph.append(_split(f"[{index['video']}:v:0]", [f"[src{k}]" for k, _ in video]))
     if video and "logo" in index and plan.manifest.end_card is not None:
         graph.append(_split(f"[{index['logo']}:v:0]", [f"[logo{k}]" for k, _ in video]))
     for k, r in video:
         graph += video_chain(plan, r, k, f"[src{k}]" if plan.manifest.kind == "video" else f"[pw{k}]", index)
-    for k, r in enumerate(renditions):
-        graph.append(_audio_chain(r, k, gains[r.name]))
+    for i, mix in enumerate(mixes):
+        graph.append(mix_chain(mix, f"[pm{i}]"))
     command = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"]
     if progress:
         command += ["-progress", "pipe:1"]
     command += [*args, "-filter_complex", ";".join(graph)]
-    for k, r in enumerate(renditions):
-        command += _output_args(plan, r, k, index, targets[r.name])
+    for k, r in video:
+        command += video_args(r, k)
+    for mix in mixes:
+        command += mix_args(mix)
     return command
 
 
@@ -461,13 +311,17 @@ def sidecar_texts(plan: PsaPlan, r: Rendition) -> dict[Path, str]:
     return texts
 
 
-def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str) -> str:
-    """Hash of everything the rendition is made from: input bytes, command, text files, tool versions."""
-    command = render_command(plan, [r], {r.name: Gain(0.0)}, {r.name: "OUT"}, lambda p: p.digest, progress=False)
+def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str, finish: list[str]) -> str:
+    """Hash of everything the rendition is made from: input bytes, commands, text files, tool versions.
+
+    `finish` is the rendition's final encode-and-mux command with placeholder paths (build/finish.py).
+    """
+    command = render_command(plan, [r], lambda p: p.digest, progress=False)
     material = {
         "tool": __version__,
         "ffmpeg": ffmpeg_version,
         "command": command,
+        "finish": finish,
         "files": workdir_files(plan, [r]),
         "sidecars": {str(k): v for k, v in sidecar_texts(plan, r).items()},
         "loudness": r.loudness.model_dump(),
@@ -477,6 +331,7 @@ def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str) -> str:
 
 
 def program_key(plan: PsaPlan, ffmpeg_version: str) -> str:
-    """Hash of the assembled sound's inputs: its loudness measurement can be reused while this holds."""
-    material = {"tool": __version__, "ffmpeg": ffmpeg_version, "command": measure_command(plan, 2, lambda p: p.digest)}
+    """Hash of the assembled sound's inputs and graph: the mixes' measurements hold while it does."""
+    args, index = input_args(plan, [], lambda p: p.digest)
+    material = {"tool": __version__, "ffmpeg": ffmpeg_version, "inputs": args, "graph": program_graph(plan, index)}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

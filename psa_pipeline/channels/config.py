@@ -92,7 +92,9 @@ class RenditionSpec(_Strict):
 class LoudnessSpec(_Strict):
     target: float = Field(ge=-40, le=-5, description="Integrated loudness, LUFS.")
     true_peak: float = Field(ge=-9, le=0, description="True-peak ceiling, dBTP.")
-    tolerance: float = Field(0.5, gt=0, le=2, description="Allowed distance from the target, LU.")
+    tolerance: float = Field(
+        0.2, gt=0, le=2, description="Allowed distance from the target, LU (EBU R128 s1 QC tolerance by default)."
+    )
 
 
 Kind = Literal["video", "radio-drama"]

@@ -94,10 +94,14 @@ def read_text(file: Path) -> str:
     return text
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load(file: Path) -> Document:
     """Parse one YAML document into plain data with positions."""
     text = read_text(file)
-    loader = yaml.SafeLoader(text)
+    # libyaml's parser when installed: a no-op rebuild of a thousand PSAs is mostly YAML parsing.
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -6,6 +6,7 @@ Like DVC's state database: the hash is the truth, the stat triple only saves re-
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from pathlib import Path
 
@@ -24,7 +25,7 @@ class Fingerprints:
     def __init__(self, state_file: Path) -> None:
         self.state_file = state_file
         self.lock = threading.Lock()
-        self.dirty = False
+        self.changed: set[str] = set()
         try:
             self.state: dict[str, dict[str, object]] = json.loads(state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -44,7 +45,7 @@ class Fingerprints:
         value = sha256_file(path)
         with self.lock:
             self.state[key] = {"stamp": stamp, "sha256": value}
-            self.dirty = True
+            self.changed.add(key)
         return value
 
     def probe(self, path: Path) -> MediaInfo:
@@ -64,17 +65,42 @@ class Fingerprints:
                 "version": PROBE_VERSION,
                 "info": info.to_json(),
             }
-            self.dirty = True
+            self.changed.add(key)
         return info
 
     def save(self) -> None:
+        """Write what this process learnt, merged into what other processes saved meanwhile.
+
+        A batch runs several processes on one build folder (pool or Dask workers); each saving
+        only its own view would drop the others' hashes and probes, and the next no-op run would
+        probe that media again.
+        """
         with self.lock:
-            if not self.dirty:
+            if not self.changed:
                 return
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_text(self.state_file) as handle:
-                json.dump(self.state, handle)
-            self.dirty = False
+            with open(self.state_file.with_name(self.state_file.name + ".lock"), "a") as guard:
+                _lock(guard.fileno())
+                try:
+                    on_disk = json.loads(self.state_file.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    on_disk = {}
+                merged = {**on_disk, **{key: self.state[key] for key in self.changed}}
+                with atomic_text(self.state_file) as handle:
+                    json.dump(merged, handle)
+            self.changed.clear()
+
+
+def _lock(fd: int) -> None:
+    """Exclusive lock for the merge, released when the file closes; imported here so Windows can import psa."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def ffmpeg_version() -> str:

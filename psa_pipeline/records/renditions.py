@@ -22,6 +22,7 @@ class LoudnessValues(_Part):
 class Target(_Part):
     integrated_lufs: float
     true_peak_dbtp: float
+    tolerance_lu: float | None = None  # None in records written before the tolerance was recorded
 
 
 class Captions(_Part):
@@ -74,6 +75,10 @@ class RenditionEntry(BuiltFile):
     target: Target
     gain_db: float
     limiter_db: float | None
+    # Audio-only re-encodes after the first encode, when the codec moved loudness or true peak.
+    audio_corrections: int = Field(0, ge=0)
+    limiter_passes: int = Field(0, ge=0, description="Lossless limiter runs (no encoder) to land the loudness.")
+    video_encodes: int = Field(0, ge=0, description="Times the picture was encoded: 1 for video, 0 for audio.")
     captions: Captions
     sidecars: list[Sidecar] = Field(default_factory=list)
     cache_key: str
