@@ -1,6 +1,7 @@
-"""Built PSAs without ffmpeg: a manifest, its input file and a `renditions.json` record with small files.
+"""Built PSAs without running a build: a manifest, its input file and a `renditions.json` record with tiny WAVs.
 
-For publish tests that exercise storage, not media: hundreds of publishes stay cheap. The record is
+For publish tests that exercise storage: hundreds of publishes stay cheap (publishing still runs ffmpeg to
+fingerprint them, so these tests are `media` tests). The record is
 the real model (records/renditions.py) with the input fingerprints `psa build` writes, so
 publish's stale-build check applies to these builds exactly as to real ones.
 """
@@ -8,7 +9,9 @@ publish's stale-build check applies to these builds exactly as to real ones.
 from __future__ import annotations
 
 import hashlib
+import io
 import textwrap
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +44,18 @@ class FakePsa:
     @property
     def project(self) -> Path:
         return self.manifest.parent
+
+
+def _sound(seed: bytes, size: int) -> bytes:
+    """A tiny WAV of noise made from `seed`: real media (publishing fingerprints it), distinct per PSA and version."""
+    samples = (hashlib.sha256(seed).digest() * (size // 32 + 1))[: max(2, size - 44) // 2 * 2]
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(8000)
+        sound.writeframes(samples)
+    return out.getvalue()
 
 
 def sha256(data: bytes) -> str:
@@ -87,7 +102,7 @@ def fake_psa(
     for channel in channels:
         file = f"{psa_id}-{channel}-spot.mp3"
         seed = f"{psa_id}/{channel}/v{version}".encode()
-        data = (hashlib.sha256(seed).digest() * (size // 32 + 1))[:size]
+        data = _sound(seed, size)
         (build / file).write_bytes(data)
         files[file] = data
         entries.append(_entry(file, channel, data))

@@ -27,6 +27,8 @@ from psa_pipeline.channels.destinations import FolderDestination, S3Destination
 from psa_pipeline.core.status import Status
 from psa_pipeline.publish.publish import publish_psa
 
+pytestmark = pytest.mark.media
+
 ROUNDS = 20
 PSAS = 8
 TWICE = 2  # PSAs published by two processes at once
@@ -104,7 +106,6 @@ def test_folder_publishers_at_once_lose_nothing(tmp_path: Path) -> None:
           f"entries lost: 0, {time.monotonic() - started:.1f} s")  # fmt: skip
 
 
-@pytest.mark.media
 def test_s3_publishers_at_once_lose_nothing(aws_env: None, s3_server: S3Server, tmp_path: Path) -> None:
     psas = many(tmp_path, PSAS - TWICE, ("web",))
     client = s3_server.client()

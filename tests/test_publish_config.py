@@ -13,6 +13,8 @@ from psa_pipeline.channels.destinations import S3Destination
 from psa_pipeline.core.status import Status
 from psa_pipeline.publish.s3 import S3Backend
 
+pytestmark = pytest.mark.media
+
 
 def config_with(tmp_path: Path, destination: str) -> Path:
     file = tmp_path / "channels.yaml"

@@ -23,6 +23,8 @@ from psa_pipeline.core.status import Status
 from psa_pipeline.publish.folder import FolderBackend
 from psa_pipeline.publish.publish import publish_psa
 
+pytestmark = pytest.mark.media
+
 FOLDER_OF = "kalimantan-timur/diskominfo-kaltim/2025/{id}/{channel}/"
 
 
@@ -37,6 +39,11 @@ def catalogue(root: Path, channel: str = "web") -> dict[str, Any]:
 def listed_files(root: Path, channel: str = "web") -> dict[str, str]:
     """key -> SHA-256 the catalogue claims, for every listed file."""
     return {f["key"]: f["sha256"] for e in catalogue(root, channel)["psas"].values() for f in e["files"]}
+
+
+def listed_media(root: Path, channel: str = "web") -> dict[str, str]:
+    """listed_files without the fingerprint files publishing adds beside the renditions."""
+    return {k: v for k, v in listed_files(root, channel).items() if not k.endswith(".fingerprints.json")}
 
 
 def assert_listed_files_are_true(root: Path, channel: str = "web") -> None:
@@ -62,7 +69,6 @@ def test_an_object_altered_after_publication_is_repaired_from_the_build(tmp_path
     assert_listed_files_are_true(dest)
 
 
-@pytest.mark.media
 def test_an_s3_object_altered_after_publication_is_repaired(
     aws_env: None, s3_server: S3Server, s3_bucket: str, psa: FakePsa
 ) -> None:
@@ -99,10 +105,11 @@ def test_a_planted_publication_json_is_never_taken_as_truth(tmp_path: Path, psa:
     assert publish_psa(psa.manifest, folder_config(dest), psa.build_root).status == Status.OK
     assert sha256(forged) not in listed_files(dest).values()
     assert [f["file"] for f in json.loads((folder / "publication.json").read_text())["files"]] == [
-        "spot-satu-web-spot.mp3"
+        "spot-satu-web-spot.mp3",
+        "spot-satu-web.fingerprints.json",
     ]
     result = run_psa("verify", folder / "palsu.mp4", "--catalog", dest)
-    assert result.code == 1 and "NOT an official rendition" in result.stdout
+    assert result.code == 2 and "OFFICIAL" not in result.stdout  # not listed; and not media at all
     # Planted again after publication: the next run rewrites it from what it verified.
     (folder / "publication.json").write_text(json.dumps(planted))
     assert publish_psa(psa.manifest, folder_config(dest), psa.build_root).status == Status.OK
@@ -181,7 +188,7 @@ def test_an_interrupted_replace_is_finished_by_the_next_run(
 
     def killed_on_the_second_file(self: FolderBackend, local: Path, *args: Any, **kwargs: Any) -> None:
         uploads.append(local.name)
-        if len(uploads) == 2:
+        if local.name == "spot-satu-whatsapp-spot.mp3":  # the second channel's rendition
             raise KeyboardInterrupt  # stands for kill -9: nothing after this point runs
         real_upload(self, local, *args, **kwargs)
 
@@ -191,12 +198,12 @@ def test_an_interrupted_replace_is_finished_by_the_next_run(
     monkeypatch.setattr(FolderBackend, "upload", real_upload)
     intent = dest / FOLDER_OF.format(id="spot-satu", channel="whatsapp") / ".replace-intent.json"
     assert intent.is_file()
-    assert set(listed_files(dest, "web").values()) != {sha256(v2.files["spot-satu-web-spot.mp3"])}
+    assert set(listed_media(dest, "web").values()) != {sha256(v2.files["spot-satu-web-spot.mp3"])}
 
     result = publish_psa(v2.manifest, folder_config(dest), v2.build_root)  # no --replace: the intent says so
     assert result.status == Status.OK, result.error
     for channel in ("web", "whatsapp"):
-        assert set(listed_files(dest, channel).values()) == {sha256(v2.files[f"spot-satu-{channel}-spot.mp3"])}
+        assert set(listed_media(dest, channel).values()) == {sha256(v2.files[f"spot-satu-{channel}-spot.mp3"])}
         assert_listed_files_are_true(dest, channel)
     assert not intent.exists()
     assert publish_psa(v2.manifest, folder_config(dest), v2.build_root).status == Status.CACHED
@@ -217,7 +224,7 @@ def test_an_interrupted_replace_for_another_build_needs_replace(
     assert result.status == Status.REFUSED and "an interrupted --replace" in (result.error or "")
     result = publish_psa(v3.manifest, folder_config(dest), v3.build_root, replace=True)
     assert result.status == Status.OK, result.error
-    assert set(listed_files(dest).values()) == {sha256(v3.files["spot-satu-web-spot.mp3"])}
+    assert set(listed_media(dest).values()) == {sha256(v3.files["spot-satu-web-spot.mp3"])}
 
 
 def test_stale_upload_cleanup_stays_inside_the_psa_folder(tmp_path: Path) -> None:

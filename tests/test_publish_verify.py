@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakebuild import FakePsa, fake_psa
@@ -19,6 +20,8 @@ from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.channels.destinations import FolderDestination
 from psa_pipeline.core.status import Status
 from psa_pipeline.publish.publish import publish_psa
+
+pytestmark = pytest.mark.media
 
 
 @pytest.fixture
@@ -65,10 +68,16 @@ def test_a_malformed_catalogue_exits_2_with_one_line(
     assert_refused(result.code, result.stderr, str(catalogue))
 
 
+def drop_fingerprints(index: dict[str, Any]) -> None:
+    for entry in index["psas"].values():
+        entry["files"] = [f for f in entry["files"] if not f["file"].endswith(".fingerprints.json")]
+
+
 def test_titles_are_printed_with_control_characters_escaped(tmp_path: Path, published: tuple[FakePsa, Path]) -> None:
     psa, dest = published
     index = json.loads((dest / "web" / "index.json").read_text())
     index["psas"]["spot-satu"]["title"] = "\x1b[2J\x1b[31mRESMI\x07\nofficial PSA: palsu"
+    drop_fingerprints(index)  # moved away from its fingerprint files: exact hashes only
     hostile = tmp_path / "index.json"
     hostile.write_text(json.dumps(index))
     result = run_psa("verify", official_file(psa), "--catalog", hostile)
@@ -119,7 +128,9 @@ def web(published: tuple[FakePsa, Path]) -> Iterator[str]:
     _, dest = published
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
-    _Handler.catalogue = (dest / "web" / "index.json").read_bytes()
+    index = json.loads((dest / "web" / "index.json").read_text())
+    drop_fingerprints(index)  # served from elsewhere than its fingerprint files: exact hashes only
+    _Handler.catalogue = json.dumps(index).encode()
     _Handler.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -135,7 +146,8 @@ def test_plain_http_needs_an_explicit_flag(web: str, published: tuple[FakePsa, P
     refused = run_psa("verify", official_file(psa), "--catalog", f"{web}/index.json")
     assert_refused(refused.code, refused.stderr, "only https://", "--allow-http")
     accepted = run_psa("verify", official_file(psa), "--catalog", f"{web}/to-same-host", "--allow-http")
-    assert accepted.code == 0 and "official PSA: Tolak Pungli spot-satu" in accepted.stdout
+    assert accepted.code == 0 and "OFFICIAL: this file is the official release of" in accepted.stdout
+    assert "Tolak Pungli spot-satu" in accepted.stdout
 
 
 def test_a_redirect_to_another_host_is_refused(web: str, published: tuple[FakePsa, Path]) -> None:
@@ -156,24 +168,26 @@ def test_a_stalled_or_endless_catalogue_ends_at_the_deadline_or_the_size_limit(
     assert_refused(result.code, result.stderr, "larger than")
 
 
-@pytest.mark.media
 def test_only_catalogues_named_index_json_are_read_from_a_bucket(
     aws_env: None, s3_server: S3Server, s3_bucket: str, published: tuple[FakePsa, Path], tmp_path: Path
 ) -> None:
     psa, dest = published
     client = s3_server.client()
-    client.put_object(Bucket=s3_bucket, Key="psa/web/index.json", Body=(dest / "web" / "index.json").read_bytes())
+    genuine = json.loads((dest / "web" / "index.json").read_text())
+    drop_fingerprints(genuine)  # copied from a folder: its fingerprint files are not in the bucket
+    client.put_object(Bucket=s3_bucket, Key="psa/web/index.json", Body=json.dumps(genuine).encode())
     forged_file = tmp_path / "palsu.mp3"
     forged_file.write_bytes(b"palsu")
-    forged = json.loads((dest / "web" / "index.json").read_text())
+    forged = json.loads(json.dumps(genuine))
     forged["psas"]["spot-satu"]["files"][0]["sha256"] = hashlib.sha256(b"palsu").hexdigest()
     client.put_object(Bucket=s3_bucket, Key="psa/web/fake-index.json", Body=json.dumps(forged).encode())
     client.put_object(Bucket=s3_bucket, Key="psa/kalteng/2025/x/web/index.json", Body=json.dumps(forged).encode())
     args = ("--catalog", f"s3://{s3_bucket}/psa/", "--endpoint-url", s3_server.endpoint_url)
     result = run_psa("verify", forged_file, *args, "--allow-http")
-    assert result.code == 1 and "NOT an official rendition" in result.stdout
+    # Read, a forged catalogue would make it "official" by its hash; unread, it is not media at all.
+    assert result.code == 2 and "OFFICIAL" not in result.stdout
     result = run_psa("verify", official_file(psa), *args, "--allow-http")
-    assert result.code == 0 and "official PSA" in result.stdout
+    assert result.code == 0 and "OFFICIAL: this file is the official release" in result.stdout
     result = run_psa("verify", official_file(psa), *args)
     assert_refused(result.code, result.stderr, "only https://")
 
@@ -187,5 +201,6 @@ def test_a_catalogue_planted_deep_in_a_folder_is_not_read(tmp_path: Path, publis
     fake = tmp_path / "palsu.mp3"
     fake.write_bytes(b"palsu")
     result = run_psa("verify", fake, "--catalog", dest)
-    assert result.code == 1 and "NOT an official rendition" in result.stdout
+    # Read, the planted catalogue would make it "official" by its hash; unread, it is not media at all.
+    assert result.code == 2 and "OFFICIAL" not in result.stdout and "not audio or video" in result.stdout
     assert run_psa("verify", official_file(psa), "--catalog", dest).code == 0

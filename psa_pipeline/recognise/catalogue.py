@@ -69,11 +69,10 @@ def _fetch(where: str, file: dict[str, Any], endpoint_url: str | None) -> bytes:
         if where.startswith("s3://"):
             import boto3
 
-            # Like a folder: the catalogue is <prefix><channel>/index.json and keys follow <prefix>.
-            bucket, _, catalog_key = where[len("s3://") :].partition("/")
-            prefix = catalog_key.rsplit("/", 2)[0] + "/" if catalog_key.count("/") >= 2 else ""
+            # Catalogue keys are the objects' full keys, the destination's prefix included.
+            bucket = where[len("s3://") :].partition("/")[0]
             client = boto3.client("s3", endpoint_url=endpoint_url)
-            body = client.get_object(Bucket=bucket, Key=prefix + key)["Body"]
+            body = client.get_object(Bucket=bucket, Key=key)["Body"]
             raw: bytes = body.read(MAX_FINGERPRINT_BYTES + 1)
         elif where.startswith(("http://", "https://")):
             url = str(file.get("url", ""))
