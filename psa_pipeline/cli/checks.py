@@ -13,6 +13,7 @@ from rich.console import Console
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import assets_option, channels_option, console
 from psa_pipeline.core.atomic import atomic_text
+from psa_pipeline.core.i18n import _
 from psa_pipeline.manifest.model import json_schema
 from psa_pipeline.manifest.scaffold import init_project
 from psa_pipeline.media.probe import measure_loudness, probe
@@ -60,7 +61,10 @@ def validate(
       psa validate --channels channels.yaml projects/
     """
     if not list(find_manifests(paths)):
-        raise click.UsageError(f"no {', '.join(str(p) for p in paths)}: no psa.yaml found")
+        shown = ", ".join(str(p) for p in paths)
+        raise click.UsageError(
+            _("{paths}: no psa.yaml found; create one with `psa init FOLDER --kind video`").format(paths=shown)
+        )
     config = load_config(channels_file)
     reports = validate_all(paths, Context(assets_dir=assets_dir, config=config, channels_file=channels_file))
     if output is not None:
@@ -93,11 +97,11 @@ def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
         return
     out = console()
     out.print(f"{file}  [dim]{info.format_name}, {info.size} bytes[/dim]")
-    out.print(f"  duration  {info.duration:.3f} s")
+    out.print(_("  duration  {seconds:.3f} s").format(seconds=info.duration))
     for s in info.streams:
         if s.kind == "video":
             detail = f"{s.width}x{s.height} {s.frame_rate or '?'} fps" + (
-                " (variable)" if s.variable_frame_rate else ""
+                _(" (variable)") if s.variable_frame_rate else ""
             )
         elif s.kind == "audio":
             detail = f"{s.sample_rate} Hz, {s.channels} ch ({s.channel_layout or '?'})"
@@ -106,10 +110,11 @@ def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
         lang = f" [{s.language}]" if s.language else ""
         out.print(f"  #{s.index} {s.kind:<8} {s.codec:<10} {detail}{lang}")
     if loudness is not None:
-        integrated = "-inf (silence)" if loudness.silent else f"{loudness.integrated:.1f} LUFS"
-        out.print(
-            f"  loudness  {integrated}, range {loudness.loudness_range:.1f} LU, true peak {loudness.true_peak:.1f} dBTP"
+        integrated = _("-inf (silence)") if loudness.silent else f"{loudness.integrated:.1f} LUFS"
+        line = _("  loudness  {integrated}, range {range:.1f} LU, true peak {peak:.1f} dBTP").format(
+            integrated=integrated, range=loudness.loudness_range, peak=loudness.true_peak
         )
+        out.print(line)
 
 
 @click.command()
@@ -122,7 +127,9 @@ def init(folder: Path, kind: str) -> None:
     subtitles/, edit the manifest, then run `psa validate FOLDER`.
     """
     manifest = init_project(folder, cast(Literal["video", "radio-drama"], kind))
-    click.echo(f"created {manifest}; add your media, then: psa validate {folder}")
+    click.echo(
+        _("created {manifest}; add your media, then: psa validate {folder}").format(manifest=manifest, folder=folder)
+    )
 
 
 @click.command()

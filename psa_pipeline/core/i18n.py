@@ -46,3 +46,8 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(current()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a module-level text for extraction; it is translated where it is used, with `_`."""
+    return message
