@@ -16,6 +16,8 @@ from psa_pipeline.manifest.languages import LANGUAGES
 from psa_pipeline.manifest.yamlsrc import YamlPath
 
 LANGUAGE_KEYS = frozenset({"language", "lang"})
+_MAPPING_EXPECTED = frozenset({"model_type", "dict_type", "model_attributes_type"})
+_KEY_AND_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s+(\S.*)$")
 # Codes people reach for that mean something else (a country code, ISO 639-2 B or a family) -> the code meant.
 MISTAKEN_CODES = {"idn": "ind", "day": "nij", "may": "msa", "jaw": "jav", "sund": "sun", "in": "ind"}
 # Month names as agencies write them in letters and press releases, Indonesian and English.
@@ -49,6 +51,9 @@ def for_value(error: ErrorDetails, path: YamlPath, got: object) -> str | None:
         return language(got)
     if error["type"].startswith("date") and got is not None:
         return date(str(got))
+    if error["type"] in _MAPPING_EXPECTED and isinstance(got, str) and (found := _KEY_AND_VALUE.match(got)):
+        # `sources:` then `  audio media/x.wav` is valid YAML: a mapping whose value is one string.
+        return _("missing ':' after '{key}': write `{key}: {value}`").format(key=found[1], value=found[2])
     if key == "id" and isinstance(got, str) and error["type"] == "string_pattern_mismatch":
         slug = "-".join(re.sub(r"[^a-z0-9]+", " ", got.lower()).split())
         if len(slug) >= 3:

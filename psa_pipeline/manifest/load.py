@@ -28,6 +28,8 @@ class Loaded:
     manifest: Manifest | None
     positions: Positions
     problems: list[Problem] = field(default_factory=list)
+    # The plain YAML data, also when the schema check failed: checks that need only part of it still run.
+    data: Any = None
 
 
 def load_manifest(file: Path) -> Loaded:
@@ -41,15 +43,15 @@ def load_manifest(file: Path) -> Loaded:
         problems.append(
             Problem("error", "schema", _("a manifest is a mapping of keys (id:, title:, ...)"), Location(file, 1, 1))
         )
-        return Loaded(file, None, document.positions, problems)
+        return Loaded(file, None, document.positions, problems, document.data)
     try:
         manifest = Manifest.model_validate(document.data)
     except ValidationError as exc:
         problems.extend(schema_problem(error, document.positions) for error in exc.errors())
-        return Loaded(file, None, document.positions, problems)
+        return Loaded(file, None, document.positions, problems, document.data)
     if problems:  # duplicate keys: the model was built from a guess
-        return Loaded(file, None, document.positions, problems)
-    return Loaded(file, manifest, document.positions, problems)
+        return Loaded(file, None, document.positions, problems, document.data)
+    return Loaded(file, manifest, document.positions, problems, document.data)
 
 
 def schema_problem(error: ErrorDetails, positions: Positions, model: type[BaseModel] = Manifest) -> Problem:

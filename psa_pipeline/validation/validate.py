@@ -18,7 +18,8 @@ from psa_pipeline.manifest.yamlsrc import Positions
 from psa_pipeline.media import subtitles
 from psa_pipeline.media.probe import MediaInfo, probe
 from psa_pipeline.media.timeline import content_duration, timeline
-from psa_pipeline.validation import channel_rules
+from psa_pipeline.validation import across, channel_rules
+from psa_pipeline.validation.files import locate, raw_problems
 
 # Folders never searched for manifests: outputs, caches, tooling.
 SKIPPED_DIRS = frozenset({"build", "node_modules", "__pycache__", ".venv", "venv", ".git"})
@@ -59,7 +60,13 @@ def validate_file(file: Path, context: Context = Context()) -> ManifestReport:
     report.problems.extend(loaded.problems)
     if loaded.manifest is not None:
         report.psa_id = loaded.manifest.id
+        report.keys["id"] = (loaded.manifest.id, loaded.positions.of_value(("id",)))
+        report.keys["agency.code"] = (loaded.manifest.agency.code, loaded.positions.of_value(("agency", "code")))
         _check_manifest(loaded.manifest, loaded.positions, file.parent, context, report)
+    elif isinstance(loaded.data, dict):  # schema errors: still report every file that is missing, in this run
+        report.checks.append("assets")
+        assets_dir = context.assets_dir or assets.find_assets_dir(file.parent)
+        report.problems.extend(raw_problems(loaded.data, loaded.positions, file.parent, assets_dir))
     report.problems.sort(key=lambda p: (str(p.location.file), p.location.line or 0, p.location.column or 0))
     report.seconds = time.perf_counter() - started
     return report
@@ -69,7 +76,9 @@ def validate_all(paths: Iterable[Path], context: Context = Context(), jobs: int 
     files = list(find_manifests(paths))
     # Probing is ffprobe subprocesses: threads overlap them well.
     with ThreadPoolExecutor(max_workers=jobs or min(8, (os.cpu_count() or 2) * 2)) as pool:
-        return list(pool.map(lambda f: validate_file(f, context), files))
+        reports = list(pool.map(lambda f: validate_file(f, context), files))
+    across.check(reports)
+    return reports
 
 
 def _check_manifest(
@@ -83,19 +92,14 @@ def _check_manifest(
     report.checks.append("assets")
     assets_dir = context.assets_dir or assets.find_assets_dir(project_dir)
     media: dict[tuple[str | int, ...], MediaInfo] = {}
-    files: dict[tuple[str | int, ...], Path] = {}
+    found: dict[tuple[str | int, ...], Path] = {}
     for ref in assets.references(manifest):
         where = positions.of_value(ref.yaml_path)
-        try:
-            path = assets.resolve(ref.value, project_dir, assets_dir)
-        except PsaError as exc:
-            report.problems.append(Problem("error", "assets", exc.message, where))
+        path = locate(ref, project_dir, assets_dir, where)
+        if isinstance(path, Problem):
+            report.problems.append(path)
             continue
-        if not path.is_file():
-            state = "is a folder, not a file" if path.is_dir() else "does not exist"
-            report.problems.append(Problem("error", "assets", f"'{ref.value}' {state} ({path})", where))
-            continue
-        files[ref.yaml_path] = path
+        found[ref.yaml_path] = path
         if ref.expects == "subtitle":
             continue
         try:
@@ -111,14 +115,14 @@ def _check_manifest(
         check = f"subtitles:{track.lang}"
         report.checks.append(check)
         path_key = ("subtitles", "tracks", i, "file")
-        if track.file is not None and path_key not in files:
+        if track.file is not None and path_key not in found:
             continue  # already reported under assets
 
         def inline(j: int, i: int = i) -> Location:
             return positions.of_value(("subtitles", "tracks", i, "cues", j))
 
         try:
-            cues = subtitles.read_cues(track, files.get(path_key), inline)
+            cues = subtitles.read_cues(track, found.get(path_key), inline)
         except PsaError as exc:
             report.problems.append(Problem("error", check, exc.message, positions.of_value(path_key)))
             continue
