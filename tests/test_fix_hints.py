@@ -145,6 +145,16 @@ def test_schema_mistakes_do_not_hide_missing_files(project: Callable[[str], Path
     assert any(m.startswith(f"{manifest}:10:10: error: 'media/spott.wav' does not exist") for m in found), found
 
 
+def test_a_misspelt_required_key_is_one_problem_not_two(project: Callable[[str], Path]) -> None:
+    manifest = project(
+        VALID_RADIO.replace("themes: [lapor]", "tema: [lapor]").replace("agency: {name", "agency: {nama")
+    )
+    found = [m.split(": error: ")[1] for m in messages(manifest) if ": error: " in m]
+    assert "unknown key 'tema'; did you mean 'themes'?" in found
+    assert "unknown key 'agency.nama'; did you mean 'name'?" in found
+    assert not any("missing required key" in m for m in found), found
+
+
 def test_channel_names_in_capitals_are_the_channels(project: Callable[[str], Path]) -> None:
     manifest = project(VALID_RADIO.replace("channels: [radio]", "channels: [Radio]"))
     loaded = load_manifest(manifest)

@@ -47,11 +47,28 @@ def load_manifest(file: Path) -> Loaded:
     try:
         manifest = Manifest.model_validate(document.data)
     except ValidationError as exc:
-        problems.extend(schema_problem(error, document.positions) for error in exc.errors())
+        problems.extend(schema_problem(error, document.positions) for error in _without_echoes(exc.errors()))
         return Loaded(file, None, document.positions, problems, document.data)
     if problems:  # duplicate keys: the model was built from a guess
         return Loaded(file, None, document.positions, problems, document.data)
     return Loaded(file, manifest, document.positions, problems, document.data)
+
+
+def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop "missing key 'themes'" where the same mapping has the key misspelt (`tema:`): one mistake,
+    reported once, by the unknown key's "did you mean"."""
+    unknown: dict[YamlPath, list[str]] = {}
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            unknown.setdefault(tuple(error["loc"][:-1]), []).append(str(error["loc"][-1]))
+    kept = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        near = unknown.get(loc[:-1], [])
+        if error["type"] == "missing" and loc and difflib.get_close_matches(str(loc[-1]), near, n=1, cutoff=0.6):
+            continue
+        kept.append(error)
+    return kept
 
 
 def schema_problem(error: ErrorDetails, positions: Positions, model: type[BaseModel] = Manifest) -> Problem:
