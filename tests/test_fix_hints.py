@@ -91,6 +91,13 @@ def test_an_impossible_date_gets_the_format_not_a_guess(project: Callable[[str],
     assert "must be a date written YYYY-MM-DD" in found and "write 20" not in found
 
 
+@pytest.mark.parametrize("written", ["2025-13-01", "2025-02-30", "2025-00-10"])
+def test_a_date_yaml_cannot_read_is_a_problem_not_a_crash(project: Callable[[str], Path], written: str) -> None:
+    manifest = project(VALID_RADIO.replace("date: 2025-02-01", f"date: {written}"))
+    (found,) = [m for m in messages(manifest) if "approval.date" in m]
+    assert found.startswith(f"{manifest}:19:58: error: approval.date: must be a date written YYYY-MM-DD"), found
+
+
 def test_tabs_are_reported_on_every_line_that_has_one(project: Callable[[str], Path]) -> None:
     manifest = project(
         VALID_RADIO.replace("  audio: media/spot.wav", "\taudio: media/spot.wav").replace(

@@ -69,7 +69,9 @@ def language(value: str) -> str | None:
     """'Banjar' -> bjn, 'id' -> ind, 'IND' -> ind: the ISO 639-3 code the user meant."""
     text = " ".join(value.strip().lower().split())
     if text in LANGUAGES and text != value:
-        return _("language codes are lowercase: write {code}").format(code=text)
+        if value.strip() != text:
+            return _("language codes are lowercase: write {code}").format(code=text)
+        return _("write '{name}'").format(name=text)  # stray spaces around the code
     if text in MISTAKEN_CODES:
         return mistaken(text)
     by_two_letters = [code for code, known in LANGUAGES.items() if known.bcp47 == text and len(text) == 2]

@@ -156,6 +156,10 @@ class _Converter:
         except yaml.constructor.ConstructorError as exc:
             message = _("invalid value: {reason}").format(reason=exc.problem)
             raise _fail(_location(self.file, node.start_mark), message) from None
+        except (ValueError, OverflowError):
+            # A timestamp-shaped scalar that is no date (`2025-13-01`): PyYAML raises a bare ValueError.
+            # Keep the text; the schema check then says, at this line, what a date must look like.
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[Any, Any]:
         try:
