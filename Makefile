@@ -86,7 +86,7 @@ schema: venv
 LOCALE := psa_pipeline/locale
 i18n: venv
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE)/psa.pot psa_pipeline
-	$(BIN)/pybabel update -D psa -i $(LOCALE)/psa.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete --no-location
+	$(BIN)/pybabel update -D psa -i $(LOCALE)/psa.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -D psa -d $(LOCALE) --statistics
 
 clean:

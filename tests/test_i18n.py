@@ -109,6 +109,8 @@ def test_the_locale_chooses_when_nothing_else_does(monkeypatch: pytest.MonkeyPat
     assert i18n.current() == "en"
     monkeypatch.setattr(i18n.locale, "getlocale", lambda category=0: ("fr_FR", "UTF-8"))
     assert i18n.current() == "id"  # a language psa has no catalogue for: Indonesian, not English
+    monkeypatch.setattr(i18n.locale, "getlocale", lambda category=0: ("English_United States", "1252"))
+    assert i18n.current() == "en"  # as Windows names its locales
 
 
 def test_validate_speaks_indonesian_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
