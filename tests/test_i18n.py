@@ -143,3 +143,48 @@ def test_psa_init_writes_an_indonesian_manifest_that_parses(tmp_path: Path, monk
         assert isinstance(indonesian, dict) and isinstance(english, dict)
         indonesian.pop("id"), english.pop("id")
         assert indonesian == english, f"{kind}: only the comments may differ between the languages"
+
+
+# Modules whose every user-facing message goes through gettext; a new English sentence in one of them
+# fails here even before anyone runs `make i18n`.
+THROUGH_GETTEXT = [
+    "cli/__init__.py",
+    "cli/checks.py",
+    "cli/crash.py",
+    "manifest/hints.py",
+    "manifest/load.py",
+    "manifest/rules.py",
+    "manifest/scaffold.py",
+    "manifest/syntax.py",
+    "manifest/yamlsrc.py",
+    "validation/across.py",
+    "validation/channel_rules.py",
+    "validation/files.py",
+    "validation/formats.py",
+]
+MESSAGE_CALLS = frozenset({"Problem", "PsaError", "MediaError", "_fail", "add", "echo", "UsageError", "print"})
+MESSAGE_NAMES = frozenset({"message", "fix", "where", "tail", "detail", "summary", "parts", "shown", "hint"})
+WORDS = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
+
+
+@pytest.mark.parametrize("module", THROUGH_GETTEXT)
+def test_messages_in_translated_modules_are_never_bare_english(module: str) -> None:
+    import ast
+
+    source = (ROOT / "psa_pipeline" / module).read_text(encoding="utf-8")
+    bare = []
+    for node in ast.walk(ast.parse(source)):
+        values: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            values = list(node.args) if name in MESSAGE_CALLS else []
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):  # message = f"..." then add(message)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            named = {t.id for t in targets if isinstance(t, ast.Name)}
+            values = [node.value] if named & MESSAGE_NAMES else []
+        for arg in values:
+            texts = [arg.value] if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else []
+            if isinstance(arg, ast.JoinedStr):
+                texts = [v.value for v in arg.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+            bare += [f"line {arg.lineno}: {text!r}" for text in texts if WORDS.search(text)]
+    assert not bare, f"{module}: wrap these in _() and run `make i18n`: {bare}"
