@@ -152,6 +152,19 @@ def test_schema_mistakes_do_not_hide_missing_files(project: Callable[[str], Path
     assert any(m.startswith(f"{manifest}:10:10: error: 'media/spott.wav' does not exist") for m in found), found
 
 
+def test_schema_mistakes_do_not_hide_subtitle_problems(project: Callable[[str], Path]) -> None:
+    manifest = project(
+        VALID_RADIO.replace('title: "Lapor!"', 'title: "Lapor!"\ntitel: typo').replace(
+            "{start: 0.2, end: 1.8,", "{start: 1.8, end: 0.2,"
+        )
+    )
+    report = validate_file(manifest)
+    found = [str(p) for p in report.problems]
+    assert f"{manifest}:4:1: error: unknown key 'titel'; did you mean 'title'?" in found
+    assert any(m.startswith(f"{manifest}:17:11: error: cue 1") and "ends before it starts" in m for m in found), found
+    assert "subtitles:ind" in report.checks
+
+
 def test_a_misspelt_required_key_is_one_problem_not_two(project: Callable[[str], Path]) -> None:
     manifest = project(
         VALID_RADIO.replace("themes: [lapor]", "tema: [lapor]").replace("agency: {name", "agency: {nama")

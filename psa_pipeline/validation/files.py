@@ -89,13 +89,16 @@ def _walk(node: Any, pattern: YamlPath, path: YamlPath) -> list[tuple[YamlPath, 
     return _walk(node[head], rest, (*path, head))
 
 
-def raw_problems(
+def raw_files(
     data: dict[str, Any], positions: Positions, project_dir: Path, assets_dir: Path | None
-) -> list[Problem]:
-    """Path, existence and LFS problems of every file a schema-broken manifest names."""
+) -> tuple[dict[YamlPath, Path], list[Problem]]:
+    """The files a schema-broken manifest names that are there, and the problems of those that are not."""
+    found: dict[YamlPath, Path] = {}
     problems: list[Problem] = []
     for ref in raw_references(data):
-        found = locate(ref, project_dir, assets_dir, positions.of_value(ref.yaml_path))
-        if isinstance(found, Problem):
-            problems.append(found)
-    return problems
+        located = locate(ref, project_dir, assets_dir, positions.of_value(ref.yaml_path))
+        if isinstance(located, Problem):
+            problems.append(located)
+        else:
+            found[ref.yaml_path] = located
+    return found, problems

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from psa_pipeline.channels.config import ChannelConfig, builtin
-from psa_pipeline.core.problems import Location, ManifestReport, MediaError, Problem, PsaError
+from psa_pipeline.core.problems import Location, ManifestReport, MediaError, Problem
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import MANIFEST_NAME, load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.manifest.yamlsrc import Positions
-from psa_pipeline.media import subtitles
 from psa_pipeline.media.probe import MediaInfo, probe
 from psa_pipeline.media.timeline import content_duration, timeline
-from psa_pipeline.validation import across, channel_rules
-from psa_pipeline.validation.files import locate, raw_problems
+from psa_pipeline.validation import across, channel_rules, partial
+from psa_pipeline.validation.cues import cue_problems
+from psa_pipeline.validation.files import locate
 
 # Folders never searched for manifests: outputs, caches, tooling.
 SKIPPED_DIRS = frozenset({"build", "node_modules", "__pycache__", ".venv", "venv", ".git"})
@@ -63,10 +63,11 @@ def validate_file(file: Path, context: Context = Context()) -> ManifestReport:
         report.keys["id"] = (loaded.manifest.id, loaded.positions.of_value(("id",)))
         report.keys["agency.code"] = (loaded.manifest.agency.code, loaded.positions.of_value(("agency", "code")))
         _check_manifest(loaded.manifest, loaded.positions, file.parent, context, report)
-    elif isinstance(loaded.data, dict):  # schema errors: still report every file that is missing, in this run
-        report.checks.append("assets")
+    elif isinstance(loaded.data, dict):  # schema errors: still run the checks that do not need the broken part
         assets_dir = context.assets_dir or assets.find_assets_dir(file.parent)
-        report.problems.extend(raw_problems(loaded.data, loaded.positions, file.parent, assets_dir))
+        checks, problems = partial.run(loaded.data, loaded.positions, file.parent, assets_dir)
+        report.checks.extend(checks)
+        report.problems.extend(problems)
     report.problems.sort(key=lambda p: (str(p.location.file), p.location.line or 0, p.location.column or 0))
     report.seconds = time.perf_counter() - started
     return report
@@ -111,22 +112,9 @@ def _check_manifest(
         media[ref.yaml_path] = info
 
     content = _content_duration(manifest, media)
-    for i, track in enumerate(manifest.subtitles.tracks):
-        check = f"subtitles:{track.lang}"
-        report.checks.append(check)
-        path_key = ("subtitles", "tracks", i, "file")
-        if track.file is not None and path_key not in found:
-            continue  # already reported under assets
-
-        def inline(j: int, i: int = i) -> Location:
-            return positions.of_value(("subtitles", "tracks", i, "cues", j))
-
-        try:
-            cues = subtitles.read_cues(track, found.get(path_key), inline)
-        except PsaError as exc:
-            report.problems.append(Problem("error", check, exc.message, positions.of_value(path_key)))
-            continue
-        report.problems.extend(subtitles.check_cues(cues, manifest.subtitles.rules, content, check))
+    checks, problems = cue_problems(manifest.subtitles, found, positions, content)
+    report.checks.extend(checks)
+    report.problems.extend(problems)
 
     report.problems.extend(
         channel_rules.source_problems(manifest, positions, context.channels, media.get(("sources", "video")))
