@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PSA := $(BIN)/psa
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint typecheck pytest system-deps browser-deps venv samples schema bench bench-batch clean help
+.PHONY: demo test test-fast lint typecheck pytest system-deps browser-deps venv samples schema i18n bench bench-batch clean help
 
 help:
 	@echo "make demo   - install what is missing, then validate, build, publish and review the sample projects"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench  - benchmark psa build against hand-written ffmpeg, ffmpeg-normalize and moviepy,"
 	@echo "              and psa verify of a 60 s clip against a 1,000-PSA catalogue"
 	@echo "make bench-batch - scale check: a batch of 50 small PSAs with 1, 2, N jobs and a local Dask cluster"
+	@echo "make i18n   - extract the messages (psa.pot), update the id/en catalogues and compile them (.mo)"
 	@echo "make clean  - remove generated media, build outputs and the virtualenv"
 
 system-deps:
@@ -80,6 +81,15 @@ bench-batch: samples
 schema: venv
 	$(PSA) schema -o schema/psa.schema.json
 	$(PSA) schema --records -o schema/records
+
+# Messages: extract from the source, merge into each language's .po (translators edit those), compile
+# the .mo files the package ships. The .mo files are committed, so `pip install` needs no Babel;
+# tests/test_i18n.py fails when a catalogue is out of date or a message has no Indonesian translation.
+LOCALE := psa_pipeline/locale
+i18n: venv
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE)/psa.pot psa_pipeline
+	$(BIN)/pybabel update -D psa -i $(LOCALE)/psa.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -D psa -d $(LOCALE) --statistics
 
 clean:
 	rm -rf build publish bench-out $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -42,6 +42,17 @@ def _tools_only_for_media_tests(request: pytest.FixtureRequest, monkeypatch: pyt
         monkeypatch.setenv("PSA_FFPROBE", f"{NO_TOOL}/ffprobe")
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests assert psa's English wording unless they choose Indonesian (the product's default) themselves."""
+    from psa_pipeline.core import i18n
+
+    monkeypatch.setenv("PSA_LANG", "en")
+    i18n.choose(None)
+    yield
+    i18n.choose(None)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Callable[[str], Path]:
     """Write a manifest (dedented) into a fresh project folder that has a shared assets/ folder."""

@@ -18,6 +18,7 @@ from psa_pipeline.validation.channel_rules import manifest_problems
 def rule_problems(manifest: Path) -> list[Problem]:
     loaded = load_manifest(manifest)
     assert loaded.manifest is not None, loaded.problems
+    # The manifest's own rules and its channels' (channel rules moved to validation/channel_rules.py).
     return manifest_problems(loaded.manifest, loaded.positions, builtin())
 
 

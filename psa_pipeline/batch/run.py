@@ -8,14 +8,13 @@ cluster (`--scheduler tcp://host:port`); one PSA's failure never stops the other
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 from psa_pipeline import __version__
 from psa_pipeline.batch.executors import DaskRunner, LocalRunner, Task
@@ -27,6 +26,7 @@ from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.media.inputs import Fingerprints
+from psa_pipeline.publish.locks import try_lock, unlock
 from psa_pipeline.publish.publish import publish_psa
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import BatchJournal, CheckResult, PsaEntry, PublishedFile, Step, StepOutcome, now
@@ -111,30 +111,29 @@ class BatchLock:
 
     def __init__(self, build_root: Path) -> None:
         self.path = build_root / LOCK
-        self.handle: IO[str] | None = None
+        self.handle: BinaryIO | None = None
 
     def __enter__(self) -> BatchLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="utf-8")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        # The cross-platform lock of publish/locks.py: fcntl at module level would keep `psa` from starting on Windows.
+        handle = self.path.open("a+b")
+        if not try_lock(handle):
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
+            holder = handle.read().decode("utf-8", "replace").strip() or "unknown"
             handle.close()
             raise PsaError(
                 f"another psa batch run is using {self.path.parent} (pid {holder}); wait for it to finish or stop it"
             ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(str(os.getpid()))
+        handle.write(str(os.getpid()).encode())
         handle.flush()
         self.handle = handle
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            unlock(self.handle)
             self.handle.close()
 
 

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 import click
 
-from psa_pipeline.cli.crash import EXIT_INTERNAL, REPORT_TO, write_report
+from psa_pipeline.cli.crash import EXIT_INTERNAL, report_to, write_report
 from psa_pipeline.cli.main import main
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 
 __all__ = ["invoke", "main", "run"]
@@ -31,26 +32,27 @@ def invoke(args: Sequence[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        click.echo(_("aborted"), err=True)
         return 130
     except PsaError as exc:
-        click.echo(f"psa: error: {exc}", err=True)
+        click.echo(_("psa: error: {message}").format(message=exc), err=True)
         return 1
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(_("interrupted"), err=True)
         return 130
     except OSError as exc:
-        click.echo(f"psa: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        detail = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        click.echo(_("psa: error: {message}").format(message=detail), err=True)
         return 1
     except Exception as exc:
         try:
-            where = f"a crash report was written to {write_report(exc, ['psa', *argv])}"
+            where = _("a crash report was written to {path}").format(path=write_report(exc, ["psa", *argv]))
         except OSError:
-            where = "no crash report could be written"
-        click.echo(
-            f"psa: internal error ({type(exc).__name__}: {_short(exc)}); {where}; please send it to {REPORT_TO}",
-            err=True,
+            where = _("no crash report could be written")
+        message = _("psa: internal error ({kind}: {detail}); {where}; please send it to {to}").format(
+            kind=type(exc).__name__, detail=_short(exc), where=where, to=report_to()
         )
+        click.echo(message, err=True)
         return EXIT_INTERNAL
     return 0
 

@@ -14,6 +14,7 @@ from rich.markup import escape
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import assets_option, channels_option, console
 from psa_pipeline.core.atomic import atomic_text
+from psa_pipeline.core.i18n import _
 from psa_pipeline.manifest.model import json_schema
 from psa_pipeline.manifest.scaffold import init_project
 from psa_pipeline.media.probe import measure_loudness, probe, video_summary
@@ -61,7 +62,10 @@ def validate(
       psa validate --channels channels.yaml projects/
     """
     if not list(find_manifests(paths)):
-        raise click.UsageError(f"no {', '.join(str(p) for p in paths)}: no psa.yaml found")
+        shown = ", ".join(str(p) for p in paths)
+        raise click.UsageError(
+            _("{paths}: no psa.yaml found; create one with `psa init FOLDER --kind video`").format(paths=shown)
+        )
     config = load_config(channels_file)
     reports = validate_all(paths, Context(assets_dir=assets_dir, config=config, channels_file=channels_file))
     if output is not None:
@@ -94,27 +98,30 @@ def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
         return
     out = console()
     out.print(f"{file}  [dim]{info.format_name}, {info.size} bytes[/dim]")
-    out.print(f"  duration  {info.duration:.3f} s")
+    out.print(_("  duration  {seconds:.3f} s").format(seconds=info.duration))
     for s in info.streams:
         if s.kind == "video":
             detail = video_summary(s)
         elif s.kind == "audio":
             detail = (
                 f"{s.sample_rate} Hz, {s.channels} ch ({s.channel_layout or '?'})"
-                + (", default" if s.default else "")
-                + (", silent" if s.silent else "")
+                + (_(", default") if s.default else "")
+                + (_(", silent") if s.silent else "")
             )
         else:
             detail = ""
         lang = f" [{s.language}]" if s.language else ""
         out.print(f"  #{s.index} {s.kind:<8} {s.codec:<10} {escape(detail)}{lang}")
     if info.audio_reason:
-        out.print(f"  uses      {info.audio_reason} (choose another with `audio_track:` in psa.yaml)")
-    if loudness is not None:
-        integrated = "-inf (silence)" if loudness.silent else f"{loudness.integrated:.1f} LUFS"
         out.print(
-            f"  loudness  {integrated}, range {loudness.loudness_range:.1f} LU, true peak {loudness.true_peak:.1f} dBTP"
+            _("  uses      {reason} (choose another with `audio_track:` in psa.yaml)").format(reason=info.audio_reason)
         )
+    if loudness is not None:
+        integrated = _("-inf (silence)") if loudness.silent else f"{loudness.integrated:.1f} LUFS"
+        line = _("  loudness  {integrated}, range {range:.1f} LU, true peak {peak:.1f} dBTP").format(
+            integrated=integrated, range=loudness.loudness_range, peak=loudness.true_peak
+        )
+        out.print(line)
 
 
 @click.command()
@@ -127,7 +134,9 @@ def init(folder: Path, kind: str) -> None:
     subtitles/, edit the manifest, then run `psa validate FOLDER`.
     """
     manifest = init_project(folder, cast(Literal["video", "radio-drama"], kind))
-    click.echo(f"created {manifest}; add your media, then: psa validate {folder}")
+    click.echo(
+        _("created {manifest}; add your media, then: psa validate {folder}").format(manifest=manifest, folder=folder)
+    )
 
 
 @click.command()

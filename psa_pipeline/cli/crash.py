@@ -13,10 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from psa_pipeline import __version__
+from psa_pipeline.core.i18n import _
 from psa_pipeline.media.runner import tool_version
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): an internal software error
-REPORT_TO = "the psa-pipeline maintainers (Kominfosantik), with the command you ran"
+
+
+def report_to() -> str:
+    return _("the psa-pipeline maintainers (Kominfosantik), with the command you ran")
 
 
 def crash_dir() -> Path:

@@ -17,6 +17,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
 _chosen: str | None = None
+_WINDOWS_NAMES = {"indonesian": "id", "english": "en"}
 
 
 def choose(language: str | None) -> None:
@@ -30,8 +31,11 @@ def current() -> str:
         return _chosen
     wanted = os.environ.get("PSA_LANG", "")
     if not wanted:
-        wanted = (locale.getlocale(locale.LC_MESSAGES)[0] or "") if hasattr(locale, "LC_MESSAGES") else ""
+        # Windows has no LC_MESSAGES, and names its locales in words: 'Indonesian_Indonesia', 'English_United States'.
+        category = getattr(locale, "LC_MESSAGES", locale.LC_CTYPE)
+        wanted = locale.getlocale(category)[0] or ""
     code = wanted.split("_")[0].split(".")[0].lower()
+    code = _WINDOWS_NAMES.get(code, code)
     return code if code in LANGUAGES else DEFAULT
 
 
@@ -46,3 +50,8 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(current()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a module-level text for extraction; it is translated where it is used, with `_`."""
+    return message

@@ -44,6 +44,8 @@ class ManifestReport:
     checks: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    # Values that checks across manifests compare (id, agency.code), with where each is written.
+    keys: dict[str, tuple[str, Location]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:

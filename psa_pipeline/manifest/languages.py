@@ -29,13 +29,6 @@ LANGUAGES: dict[str, Language] = {
     "eng": Language("English", "Bahasa Inggris", "en"),
 }
 
-# Codes people reach for that mean something else.
-MISTAKEN_CODES: dict[str, str] = {
-    "day": "'day' is ISO 639-2 for the Land Dayak languages; Dayak Ngaju is 'nij'",
-    "idn": "'idn' is a country code; Indonesian is 'ind'",
-    "may": "'may' is the bibliographic code; use 'msa' for Malay or 'ind' for Indonesian",
-}
-
 
 def label(code: str) -> str:
     """Human track title for a language code, e.g. 'Dayak Ngaju'."""

@@ -7,9 +7,10 @@ import difflib
 import re
 from typing import Protocol
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import Problem, Severity
-from psa_pipeline.manifest import provinces
-from psa_pipeline.manifest.languages import LANGUAGES, MISTAKEN_CODES
+from psa_pipeline.manifest import hints, provinces
+from psa_pipeline.manifest.languages import LANGUAGES
 from psa_pipeline.manifest.model import Approval, Manifest
 from psa_pipeline.manifest.themes import THEMES
 from psa_pipeline.manifest.yamlsrc import Positions, YamlPath
@@ -30,22 +31,24 @@ def check_rules(manifest: Manifest, positions: Positions) -> list[Problem]:
     sources = manifest.sources
     if manifest.kind == "video":
         if not sources.video:
-            add("error", ("sources",), "a video PSA needs `sources.video`")
+            add("error", ("sources",), _("a video PSA needs `sources.video`"))
         for extra in ("audio", "multitrack"):
             if getattr(sources, extra) is not None:
-                add("error", ("sources", extra), f"a video PSA takes its sound from the video; remove `{extra}`", True)
+                message = _("a video PSA takes its sound from the video; remove `{key}`").format(key=extra)
+                add("error", ("sources", extra), message, True)
         if manifest.audiogram:
-            add("warning", ("audiogram",), "`audiogram` only applies to radio dramas; it is ignored here", True)
+            add("warning", ("audiogram",), _("`audiogram` only applies to radio dramas; it is ignored here"), True)
     else:
         if sources.video:
-            add("error", ("sources", "video"), "a radio drama has no video source; use `audio` or `multitrack`", True)
+            message = _("a radio drama has no video source; use `audio` or `multitrack`")
+            add("error", ("sources", "video"), message, True)
         if (sources.audio is None) == (sources.multitrack is None):
-            add("error", ("sources",), "a radio drama needs exactly one of `sources.audio` or `sources.multitrack`")
+            add("error", ("sources",), _("a radio drama needs exactly one of `sources.audio` or `sources.multitrack`"))
 
     seen_channels: set[str] = set()
     for i, channel in enumerate(manifest.channels):
         if channel in seen_channels:
-            add("warning", ("channels", i), f"channel '{channel}' is listed twice")
+            add("warning", ("channels", i), _("channel '{channel}' is listed twice").format(channel=channel))
         seen_channels.add(channel)
     _check_themes(manifest, add)
     _check_province(manifest, add)
@@ -60,24 +63,30 @@ def check_rules(manifest: Manifest, positions: Positions) -> list[Problem]:
             add(
                 "error",
                 (*track_path, "lang"),
-                f"a second subtitle track for '{track.lang}' (first is track {languages[track.lang] + 1})",
+                _("a second subtitle track for '{lang}' (first is track {first})").format(
+                    lang=track.lang, first=languages[track.lang] + 1
+                ),
             )
         languages.setdefault(track.lang, i)
         if (track.file is None) == (track.cues is None):
-            add("error", track_path, "a subtitle track needs exactly one of `file:` or `cues:`")
+            add("error", track_path, _("a subtitle track needs exactly one of `file:` or `cues:`"))
 
     for channel, lang in manifest.subtitles.burn_in.items():
         burn_path: YamlPath = ("subtitles", "burn_in", channel)
         if channel not in manifest.channels:
-            add("error", burn_path, f"burn_in names channel '{channel}', which is not in `channels`", True)
+            message = _("burn_in names channel '{channel}', which is not in `channels`").format(channel=channel)
+            add("error", burn_path, message, True)
         if lang not in languages:
-            have = ", ".join(languages) or "none"
-            add("error", burn_path, f"burned-in language '{lang}' has no subtitle track (tracks: {have})")
+            have = ", ".join(languages) or _("none")
+            message = _("burned-in language '{lang}' has no subtitle track (tracks: {have})").format(
+                lang=lang, have=have
+            )
+            add("error", burn_path, message)
     makes_video = manifest.kind == "video" or manifest.audiogram
     if makes_video and manifest.end_card is None:
-        add("warning", (), "no `end_card`: video renditions will end without a call to action (e.g. SP4N-LAPOR!)")
+        add("warning", (), _("no `end_card`: video renditions will end without a call to action (e.g. SP4N-LAPOR!)"))
     if manifest.approval is None:
-        add("warning", (), "no `approval` block yet: `psa publish` will refuse this PSA until it is approved")
+        add("warning", (), _("no `approval` block yet: `psa publish` will refuse this PSA until it is approved"))
     else:
         _check_approval(manifest.approval, add)
     return problems
@@ -87,8 +96,12 @@ def _check_themes(manifest: Manifest, add: _Adder) -> None:
     for i, theme in enumerate(manifest.themes):
         if theme not in THEMES:
             hint = difflib.get_close_matches(theme, list(THEMES), n=1)
-            tail = f"did you mean '{hint[0]}'? " if hint else ""
-            add("error", ("themes", i), f"unknown theme '{theme}'; {tail}themes: {', '.join(THEMES)}")
+            known = ", ".join(THEMES)
+            if hint:
+                message = _("unknown theme '{theme}'; did you mean '{hint}'? themes: {themes}")
+            else:
+                message = _("unknown theme '{theme}'; themes: {themes}")
+            add("error", ("themes", i), message.format(theme=theme, hint=hint[0] if hint else "", themes=known))
 
 
 def _check_province(manifest: Manifest, add: _Adder) -> None:
@@ -96,8 +109,12 @@ def _check_province(manifest: Manifest, add: _Adder) -> None:
     if province in provinces.PROVINCES:
         return
     hint = provinces.suggestion(province)
-    fix = f"write '{hint}'" if hint else "write the official name of one of Indonesia's 38 provinces (see README)"
-    add("error", ("agency", "province"), f"'{province}' is not the official name of a province: {fix}")
+    if hint:
+        fix = _("write '{name}'").format(name=hint)
+    else:
+        fix = _("write the official name of one of Indonesia's 38 provinces (see README)")
+    message = _("'{province}' is not the official name of a province: {fix}").format(province=province, fix=fix)
+    add("error", ("agency", "province"), message)
 
 
 # What people type before the real name is known ("Nama Pejabat" is what `psa init` suggests).
@@ -116,32 +133,43 @@ def is_placeholder(value: str) -> bool:
 
 def _check_placeholders(manifest: Manifest, add: _Adder) -> None:
     texts: list[tuple[YamlPath, str, str]] = [
-        (("title",), manifest.title, "the PSA's title as the public sees it"),
-        (("agency", "name"), manifest.agency.name, "the agency's full name, as on the end card"),
-        (("agency", "code"), manifest.agency.code, "the agency's short code, e.g. BAPENDA-KALTENG"),
+        (("title",), manifest.title, _("the PSA's title as the public sees it")),
+        (("agency", "name"), manifest.agency.name, _("the agency's full name, as on the end card")),
+        (("agency", "code"), manifest.agency.code, _("the agency's short code, e.g. BAPENDA-KALTENG")),
     ]
     if manifest.end_card is not None:
-        texts.append((("end_card", "text"), manifest.end_card.text, "the call to action, e.g. SMS 1708"))
+        texts.append((("end_card", "text"), manifest.end_card.text, _("the call to action, e.g. SMS 1708")))
     for path, value, what in texts:
         if is_placeholder(value):
-            add("error", path, f"'{value}' is a placeholder: write {what}")
+            add("error", path, _("'{value}' is a placeholder: write {what}").format(value=value, what=what))
 
 
 def _check_approval(approval: Approval, add: _Adder) -> None:
     if is_placeholder(approval.approved_by):
         add("error", ("approval", "approved_by"),
-            f"'{approval.approved_by}' is a placeholder: write the name of the official who approved this PSA, "
-            "or remove the `approval` block until it is approved")  # fmt: skip
+            _("'{value}' is a placeholder: write the name of the official who approved this PSA, "
+              "or remove the `approval` block until it is approved").format(value=approval.approved_by))  # fmt: skip
     if is_placeholder(approval.role):
-        message = f"'{approval.role}' is a placeholder: write the approver's position, e.g. Kepala Dinas Kominfo"
+        message = _("'{value}' is a placeholder: write the approver's position, e.g. Kepala Dinas Kominfo").format(
+            value=approval.role
+        )
         add("error", ("approval", "role"), message)
     if approval.date > dt.date.today():
-        message = f"approval date {approval.date} is in the future: write the date it was approved"
-        add("warning", ("approval", "date"), message + " (an error with --strict)")
+        message = _("approval date {date} is in the future: write the date it was approved (an error with --strict)")
+        add("warning", ("approval", "date"), message.format(date=approval.date))
 
 
 def _check_language(code: str, path: YamlPath, add: _Adder) -> None:
-    if code in MISTAKEN_CODES:
-        add("error", path, MISTAKEN_CODES[code])
+    if code in hints.MISTAKEN_CODES:
+        add("error", path, hints.mistaken(code))
     elif code not in LANGUAGES:
-        add("warning", path, f"'{code}' is not a language psa-pipeline knows; check it in the ISO 639-3 table")
+        near = difflib.get_close_matches(code, list(LANGUAGES), n=1, cutoff=0.6)
+        if near:
+            message = _("'{code}' is not a language psa-pipeline knows; did you mean {hint} ({name})?").format(
+                code=code, hint=near[0], name=LANGUAGES[near[0]].local_name
+            )
+        else:
+            message = _("'{code}' is not a language psa-pipeline knows; check it in the ISO 639-3 table").format(
+                code=code
+            )
+        add("warning", path, message)

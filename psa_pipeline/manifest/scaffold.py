@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Literal
 
 from psa_pipeline.core.atomic import atomic_text
+from psa_pipeline.core.i18n import N_, _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.manifest.load import MANIFEST_NAME
 from psa_pipeline.manifest.model import json_schema
 
 SCHEMA_FILE = "psa.schema.json"
 
-_HEADER = """\
+_HEADER = N_("""\
 # yaml-language-server: $schema={schema}
 # PSA manifest (psa-pipeline schema v1). Check it with:  psa validate {folder}
 # Paths are relative to this folder; `asset:jingles/x.wav` names a file in the shared assets/ folder.
@@ -33,15 +34,15 @@ themes: [pungli, lapor]
 # Primary spoken language, ISO 639-3: ind (Indonesian), nij (Dayak Ngaju), bjn (Banjar),
 # vkt (Kutai Tenggarong), mui (Musi/Palembang), jav, sun, ...
 language: ind
-"""
+""")
 
-_VIDEO = """\
+_VIDEO = N_("""\
 kind: video
 sources:
   video: media/main.mp4          # the edited parody / drama, with its sound
-"""
+""")
 
-_RADIO = """\
+_RADIO = N_("""\
 kind: radio-drama
 sources:
   # Either one mixed file:
@@ -61,9 +62,9 @@ sources:
     effects: []
 # Make a video (still card with waveform and captions) so the drama can go to video channels.
 audiogram: false
-"""
+""")
 
-_TAIL = """\
+_TAIL = N_("""\
 jingles:
   intro:
     file: asset:jingles/lapor-intro.wav
@@ -93,15 +94,16 @@ channels: [{channels}]
 #   approved_by: "Nama Pejabat"
 #   role: "Kepala Dinas"
 #   date: 2025-01-31
-"""
+""")
 
 
 def manifest_text(kind: Literal["video", "radio-drama"], slug: str, schema_ref: str, folder: str) -> str:
-    body = _VIDEO if kind == "video" else _RADIO
+    """The commented manifest, its comments in the chosen language (Indonesian by default)."""
+    body = _(_VIDEO) if kind == "video" else _(_RADIO)
     channels = "web, youtube, social" if kind == "video" else "radio, pedalaman"
     burn_in = "burn_in:\n    social: ind" if kind == "video" else "burn_in: {}"
-    tail = _TAIL.format(channels=channels, burn_in=burn_in)
-    return _HEADER.format(schema=schema_ref, folder=folder, slug=slug) + body + tail
+    tail = _(_TAIL).format(channels=channels, burn_in=burn_in)
+    return _(_HEADER).format(schema=schema_ref, folder=folder, slug=slug) + body + tail
 
 
 def slug_for(folder: Path) -> str:
@@ -114,9 +116,9 @@ def init_project(folder: Path, kind: Literal["video", "radio-drama"]) -> Path:
     """Create `folder` with a commented manifest and empty media/ and subtitles/ folders."""
     manifest = folder / MANIFEST_NAME
     if manifest.exists():
-        raise PsaError(f"{manifest} already exists; not overwriting it")
+        raise PsaError(_("{manifest} already exists; not overwriting it").format(manifest=manifest))
     if folder.exists() and not folder.is_dir():
-        raise PsaError(f"{folder} exists and is not a folder")
+        raise PsaError(_("{folder} exists and is not a folder").format(folder=folder))
     folder.mkdir(parents=True, exist_ok=True)
     for sub in ("media", "subtitles"):
         (folder / sub).mkdir(exist_ok=True)

@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import Location, Problem
+from psa_pipeline.manifest import syntax
 
 MAX_BYTES = 1024 * 1024
 # A manifest has a few hundred nodes; anything near this is an alias bomb.
@@ -53,9 +55,12 @@ class Document:
 
 
 class YamlError(Exception):
-    def __init__(self, problem: Problem) -> None:
+    """The file cannot be read as YAML; `problems` are all the causes found (every tab-indented line, say)."""
+
+    def __init__(self, problem: Problem, more: list[Problem] | None = None) -> None:
         super().__init__(problem.message)
         self.problem = problem
+        self.problems = [problem, *(more or [])]
 
 
 def _fail(location: Location, message: str) -> YamlError:
@@ -73,13 +78,14 @@ def read_text(file: Path) -> str:
     try:
         size = file.stat().st_size
     except OSError as exc:
-        raise _fail(Location(file), f"cannot read file: {exc.strerror}") from None
+        raise _fail(Location(file), _("cannot read file: {reason}").format(reason=exc.strerror)) from None
     if size > MAX_BYTES:
-        raise _fail(Location(file), f"file is {size} bytes; a manifest may be at most {MAX_BYTES} bytes")
+        message = _("file is {size} bytes; a manifest may be at most {limit} bytes").format(size=size, limit=MAX_BYTES)
+        raise _fail(Location(file), message)
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise _fail(Location(file), f"cannot read file: {exc.strerror}") from None
+        raise _fail(Location(file), _("cannot read file: {reason}").format(reason=exc.strerror)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -87,10 +93,10 @@ def read_text(file: Path) -> str:
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise _fail(
             Location(file, line, column),
-            f"file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+            _("file is not UTF-8 (byte 0x{byte:02x}); save it as UTF-8").format(byte=raw[exc.start]),
         ) from None
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
-        raise _fail(Location(file), "file is empty; start from `psa init`")
+        raise _fail(Location(file), _("file is empty; start from `psa init`"))
     return text
 
 
@@ -105,17 +111,20 @@ def load(file: Path) -> Document:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
+        explained = syntax.explain(file, text, exc)
+        if explained:
+            raise YamlError(explained[0], explained[1:]) from None
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or "invalid YAML"
         if exc.context:
             message = f"{exc.context}: {message}"
-        raise _fail(_location(file, mark), f"invalid YAML: {message}") from None
+        raise _fail(_location(file, mark), _("invalid YAML: {message}").format(message=message)) from None
     except yaml.YAMLError as exc:
-        raise _fail(Location(file), f"invalid YAML: {exc}") from None
+        raise _fail(Location(file), _("invalid YAML: {message}").format(message=exc)) from None
     finally:
         loader.dispose()
     if node is None:
-        raise _fail(Location(file), "file is empty; start from `psa init`")
+        raise _fail(Location(file), _("file is empty; start from `psa init`"))
     converter = _Converter(file, loader)
     data = converter.convert(node, ())
     return Document(data, converter.positions, converter.problems)
@@ -134,11 +143,14 @@ class _Converter:
         if self.count > MAX_NODES:
             raise _fail(
                 _location(self.file, node.start_mark),
-                f"document expands to more than {MAX_NODES} values (anchors/aliases nested too deep)",
+                _("document expands to more than {limit} values (anchors/aliases nested too deep)").format(
+                    limit=MAX_NODES
+                ),
             )
         self.positions.values.setdefault(path, _location(self.file, node.start_mark))
         if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
-            raise _fail(_location(self.file, node.start_mark), f"YAML tag '{node.tag}' is not allowed in a manifest")
+            message = _("YAML tag '{tag}' is not allowed in a manifest").format(tag=node.tag)
+            raise _fail(_location(self.file, node.start_mark), message)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -146,18 +158,24 @@ class _Converter:
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            raise _fail(_location(self.file, node.start_mark), f"invalid value: {exc.problem}") from None
+            message = _("invalid value: {reason}").format(reason=exc.problem)
+            raise _fail(_location(self.file, node.start_mark), message) from None
+        except (ValueError, OverflowError):
+            # A timestamp-shaped scalar that is no date (`2025-13-01`): PyYAML raises a bare ValueError.
+            # Keep the text; the schema check then says, at this line, what a date must look like.
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[Any, Any]:
         try:
             self.loader.flatten_mapping(node)  # resolves `<<:` merge keys
         except yaml.constructor.ConstructorError as exc:
-            raise _fail(_location(self.file, exc.problem_mark), f"invalid merge: {exc.problem}") from None
+            message = _("invalid merge: {reason}").format(reason=exc.problem)
+            raise _fail(_location(self.file, exc.problem_mark), message) from None
         result: dict[Any, Any] = {}
         first_seen: dict[Any, yaml.Mark] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _fail(_location(self.file, key_node.start_mark), "keys must be plain words")
+                raise _fail(_location(self.file, key_node.start_mark), _("keys must be plain words"))
             key = self.loader.construct_object(key_node)
             if not isinstance(key, Mapping) and not isinstance(key, (str, int, float, bool)):
                 key = str(key)
@@ -166,8 +184,10 @@ class _Converter:
                     Problem(
                         "error",
                         "yaml",
-                        f"duplicate key '{key}' (first defined on line {first_seen[key].line + 1}); "
-                        "YAML would silently keep only the last one",
+                        _(
+                            "duplicate key '{key}' (first defined on line {line}); "
+                            "YAML would silently keep only the last one"
+                        ).format(key=key, line=first_seen[key].line + 1),
                         _location(self.file, key_node.start_mark),
                     )
                 )

@@ -29,7 +29,7 @@ def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout
     with path.open("a+b") as handle:
-        while not _try_lock(handle):
+        while not try_lock(handle):
             if time.monotonic() > deadline:
                 raise PublishError(
                     f"{what} is being published by another psa process (lock {path} held for over {timeout:.0f} s); "
@@ -39,10 +39,10 @@ def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
         try:
             yield
         finally:
-            _unlock(handle)
+            unlock(handle)
 
 
-def _try_lock(handle: BinaryIO) -> bool:
+def try_lock(handle: BinaryIO) -> bool:
     if sys.platform == "win32":
         import msvcrt
 
@@ -61,7 +61,7 @@ def _try_lock(handle: BinaryIO) -> bool:
     return True
 
 
-def _unlock(handle: BinaryIO) -> None:
+def unlock(handle: BinaryIO) -> None:
     if sys.platform == "win32":
         import msvcrt
 

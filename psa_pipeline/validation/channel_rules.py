@@ -12,6 +12,7 @@ import difflib
 from pathlib import Path
 
 from psa_pipeline.channels.config import ChannelConfig, ChannelProfile, RenditionSpec
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import Problem, Severity
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.manifest.rules import check_rules
@@ -46,11 +47,12 @@ def check_channels(
             add("error", path, _unknown(channel, config, channels_file))
             continue
         if manifest.kind not in profile.accepts:
-            kinds = " and ".join(profile.accepts)
-            add("error", path, f"channel '{channel}' takes only {kinds} PSAs, not a {manifest.kind}")
+            kinds = _(" and ").join(profile.accepts)
+            message = _("channel '{channel}' takes only {kinds} PSAs, not a {kind}")
+            add("error", path, message.format(channel=channel, kinds=kinds, kind=manifest.kind))
         elif not makes_video and not profile.has_audio_only:
-            message = f"a radio drama cannot go to the video channel '{channel}' unless `audiogram: true` is set"
-            add("error", path, message)
+            message = _("a radio drama cannot go to the video channel '{channel}' unless `audiogram: true` is set")
+            add("error", path, message.format(channel=channel))
         elif (
             makes_video
             and profile.burns_in
@@ -60,25 +62,32 @@ def check_channels(
             add(
                 "warning",
                 ("subtitles",) if manifest.subtitles.tracks else path,
-                f"channel '{channel}' shows captions in the picture, but there is no `burn_in` entry for it "
-                f"and no track in the spoken language '{manifest.language}': it will have no captions",
+                _(
+                    "channel '{channel}' shows captions in the picture, but there is no `burn_in` entry for it "
+                    "and no track in the spoken language '{language}': it will have no captions"
+                ).format(channel=channel, language=manifest.language),
             )
     for channel in manifest.subtitles.burn_in:
         profile = config.channels.get(channel)
         if profile is not None and channel in manifest.channels and not profile.burns_in:
             add("warning", ("subtitles", "burn_in", channel),
-                f"channel '{channel}' does not burn captions into the picture; this entry is ignored")  # fmt: skip
+                _("channel '{channel}' does not burn captions into the picture; this entry is ignored").format(
+                    channel=channel))  # fmt: skip
     return problems
 
 
 def _unknown(channel: str, config: ChannelConfig, channels_file: Path | None) -> str:
     known = sorted(config.channels)
     hint = difflib.get_close_matches(channel, known, n=1)
-    message = f"unknown channel '{channel}'"
-    message += f"; did you mean '{hint[0]}'?" if hint else f"; known channels: {', '.join(known)}"
+    if hint:
+        message = _("unknown channel '{channel}'; did you mean '{hint}'?").format(channel=channel, hint=hint[0])
+    else:
+        message = _("unknown channel '{channel}'; known channels: {known}").format(
+            channel=channel, known=", ".join(known)
+        )
     if channels_file is None:
-        return message + " If it is defined in a channels.yaml, pass that file: psa validate --channels FILE"
-    return message + f" (channels: the built-in ones and those of {channels_file})"
+        return message + _(" If it is defined in a channels.yaml, pass that file: psa validate --channels FILE")
+    return message + _(" (channels: the built-in ones and those of {file})").format(file=channels_file)
 
 
 def duration_problems(manifest: Manifest, positions: Positions, config: ChannelConfig, line: Timeline) -> list[Problem]:
@@ -93,19 +102,22 @@ def duration_problems(manifest: Manifest, positions: Positions, config: ChannelC
             length = rendition_duration(line, manifest, spec.video is not None, spec.exact_slot)
             where = positions.of_value(("channels", i))
             if spec.max_duration is not None and length > spec.max_duration:
-                parts = f"jingles {line.intro + line.outro:.2f} s, content {line.content:.2f} s"
-                parts += f", end card {line.end_card:.2f} s" if spec.video is not None else ""
-                message = (
-                    f"channel '{channel}' ({spec.name}) takes at most {spec.max_duration:g} s, but this PSA "
-                    f"runs {length:.2f} s there ({parts}): shorten it or leave '{channel}' out"
+                parts = _("jingles {jingles:.2f} s, content {content:.2f} s").format(
+                    jingles=line.intro + line.outro, content=line.content
                 )
+                if spec.video is not None:
+                    parts += _(", end card {seconds:.2f} s").format(seconds=line.end_card)
+                message = _(
+                    "channel '{channel}' ({name}) takes at most {limit:g} s, but this PSA "
+                    "runs {length:.2f} s there ({parts}): shorten it or leave '{channel}' out"
+                ).format(channel=channel, name=spec.name, limit=spec.max_duration, length=length, parts=parts)
                 problems.append(Problem("error", CHECK, message, where))
             ceiling = _largest_megabytes(spec, length)
             if spec.max_megabytes is not None and ceiling is not None and ceiling > spec.max_megabytes:
-                message = (
-                    f"channel '{channel}' ({spec.name}) takes files up to {spec.max_megabytes:g} MB; at its peak "
-                    f"bitrate this {length:.0f} s PSA may reach {ceiling:.1f} MB, and build fails if it does"
-                )
+                message = _(
+                    "channel '{channel}' ({name}) takes files up to {limit:g} MB; at its peak "
+                    "bitrate this {length:.0f} s PSA may reach {ceiling:.1f} MB, and build fails if it does"
+                ).format(channel=channel, name=spec.name, limit=spec.max_megabytes, length=length, ceiling=ceiling)
                 problems.append(Problem("warning", CHECK, message, where))
     return problems
 
@@ -135,15 +147,23 @@ def source_problems(
         return []
     short = min(stream.width, stream.height)
     problems = []
-    for _, channel, profile in _profiles(manifest, config):
+    for _index, channel, profile in _profiles(manifest, config):
         for spec in profile.renditions:
             if spec.video is not None and spec.video.min_source and short < spec.video.min_source:
                 problems.append(
                     Problem(
                         "warning",
                         CHECK,
-                        f"the source picture is {stream.width}x{stream.height}; channel '{channel}' ({spec.name}) "
-                        f"wants at least {spec.video.min_source} px on its short side: it will look soft",
+                        _(
+                            "the source picture is {width}x{height}; channel '{channel}' ({name}) "
+                            "wants at least {pixels} px on its short side: it will look soft"
+                        ).format(
+                            width=stream.width,
+                            height=stream.height,
+                            channel=channel,
+                            name=spec.name,
+                            pixels=spec.video.min_source,
+                        ),
                         positions.of_value(("sources", "video")),
                     )
                 )

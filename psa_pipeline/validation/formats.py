@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from psa_pipeline.core.i18n import _, ngettext
 from psa_pipeline.core.problems import ManifestReport, Problem
 
 FORMATS = ("human", "json", "junit", "github")
@@ -32,19 +33,20 @@ def human(reports: list[ManifestReport], strict: bool, console: Console) -> None
     for report in reports:
         for problem in report.problems:
             colour = "red" if problem.severity == "error" else "yellow"
+            label = _severity(problem.severity)
             console.print(
-                f"{escape(str(problem.location))}: [{colour}]{problem.severity}[/{colour}]: {escape(problem.message)}",
+                f"{escape(str(problem.location))}: [{colour}]{label}[/{colour}]: {escape(problem.message)}",
                 soft_wrap=True,
                 highlight=False,
             )
     ok = [r for r in reports if r.ok(strict)]
     for report in reports:
-        mark = "[green]ok[/green]  " if report.ok(strict) else "[red]FAIL[/red]"
+        mark = "[green]" + _("ok") + "[/green]  " if report.ok(strict) else "[red]" + _("FAIL") + "[/red]"
         tail = []
         if report.errors:
-            tail.append(f"{len(report.errors)} error(s)")
+            tail.append(_count_errors(len(report.errors)))
         if report.warnings:
-            tail.append(f"{len(report.warnings)} warning(s)")
+            tail.append(_count_warnings(len(report.warnings)))
         console.print(
             f"{mark} {escape(str(report.manifest))}  [dim]{report.psa_id or ''} {', '.join(tail)}[/dim]",
             soft_wrap=True,
@@ -53,12 +55,25 @@ def human(reports: list[ManifestReport], strict: bool, console: Console) -> None
     errors = sum(len(r.errors) for r in reports)
     warnings = sum(len(r.warnings) for r in reports)
     seconds = sum(r.seconds for r in reports)
-    console.print(
-        f"{len(ok)} of {len(reports)} manifest(s) valid; {errors} error(s), {warnings} warning(s)"
-        + (" (warnings count as errors: --strict)" if strict and warnings else "")
-        + f"; checked in {seconds:.2f} s of work",
-        highlight=False,
+    summary = _("{valid} of {total} manifest(s) valid; {errors}, {warnings}").format(
+        valid=len(ok), total=len(reports), errors=_count_errors(errors), warnings=_count_warnings(warnings)
     )
+    if strict and warnings:
+        summary += _(" (warnings count as errors: --strict)")
+    summary += _("; checked in {seconds:.2f} s of work").format(seconds=seconds)
+    console.print(summary, highlight=False)
+
+
+def _severity(severity: str) -> str:
+    return _("error") if severity == "error" else _("warning")
+
+
+def _count_errors(n: int) -> str:
+    return ngettext("{n} error", "{n} errors", n).format(n=n)
+
+
+def _count_warnings(n: int) -> str:
+    return ngettext("{n} warning", "{n} warnings", n).format(n=n)
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:

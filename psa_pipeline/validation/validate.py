@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from psa_pipeline.channels.config import ChannelConfig, builtin
-from psa_pipeline.core.problems import Location, ManifestReport, MediaError, Problem, PsaError
+from psa_pipeline.core.problems import Location, ManifestReport, MediaError, Problem
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import MANIFEST_NAME, load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.manifest.yamlsrc import Positions
-from psa_pipeline.media import subtitles
 from psa_pipeline.media.glyphs import missing_glyphs
 from psa_pipeline.media.probe import MediaInfo, probe
 from psa_pipeline.media.timeline import content_duration, timeline
-from psa_pipeline.validation import channel_rules
+from psa_pipeline.validation import across, channel_rules, partial
+from psa_pipeline.validation.cues import cue_problems
+from psa_pipeline.validation.files import locate
 
 # Folders never searched for manifests: outputs, caches, tooling.
 SKIPPED_DIRS = frozenset({"build", "node_modules", "__pycache__", ".venv", "venv", ".git"})
@@ -60,7 +61,14 @@ def validate_file(file: Path, context: Context = Context()) -> ManifestReport:
     report.problems.extend(loaded.problems)
     if loaded.manifest is not None:
         report.psa_id = loaded.manifest.id
+        report.keys["id"] = (loaded.manifest.id, loaded.positions.of_value(("id",)))
+        report.keys["agency.code"] = (loaded.manifest.agency.code, loaded.positions.of_value(("agency", "code")))
         _check_manifest(loaded.manifest, loaded.positions, file.parent, context, report)
+    elif isinstance(loaded.data, dict):  # schema errors: still run the checks that do not need the broken part
+        assets_dir = context.assets_dir or assets.find_assets_dir(file.parent)
+        checks, problems = partial.run(loaded.data, loaded.positions, file.parent, assets_dir)
+        report.checks.extend(checks)
+        report.problems.extend(problems)
     report.problems.sort(key=lambda p: (str(p.location.file), p.location.line or 0, p.location.column or 0))
     report.seconds = time.perf_counter() - started
     return report
@@ -70,7 +78,9 @@ def validate_all(paths: Iterable[Path], context: Context = Context(), jobs: int 
     files = list(find_manifests(paths))
     # Probing is ffprobe subprocesses: threads overlap them well.
     with ThreadPoolExecutor(max_workers=jobs or min(8, (os.cpu_count() or 2) * 2)) as pool:
-        return list(pool.map(lambda f: validate_file(f, context), files))
+        reports = list(pool.map(lambda f: validate_file(f, context), files))
+    across.check(reports)
+    return reports
 
 
 def _check_manifest(
@@ -84,19 +94,14 @@ def _check_manifest(
     report.checks.append("assets")
     assets_dir = context.assets_dir or assets.find_assets_dir(project_dir)
     media: dict[tuple[str | int, ...], MediaInfo] = {}
-    files: dict[tuple[str | int, ...], Path] = {}
+    found: dict[tuple[str | int, ...], Path] = {}
     for ref in assets.references(manifest):
         where = positions.of_value(ref.yaml_path)
-        try:
-            path = assets.resolve(ref.value, project_dir, assets_dir)
-        except PsaError as exc:
-            report.problems.append(Problem("error", "assets", exc.message, where))
+        path = locate(ref, project_dir, assets_dir, where)
+        if isinstance(path, Problem):
+            report.problems.append(path)
             continue
-        if not path.is_file():
-            state = "is a folder, not a file" if path.is_dir() else "does not exist"
-            report.problems.append(Problem("error", "assets", f"'{ref.value}' {state} ({path})", where))
-            continue
-        files[ref.yaml_path] = path
+        found[ref.yaml_path] = path
         if ref.expects == "subtitle":
             continue
         try:
@@ -109,27 +114,10 @@ def _check_manifest(
 
     report.problems.extend(_track_problems(manifest, media, positions))
     content = _content_duration(manifest, media)
-    # Languages that may be burned into a picture: chosen per channel, else the spoken language.
-    burned = {*manifest.subtitles.burn_in.values(), manifest.language}
     report.problems.extend(_card_glyph_problems(manifest, positions))
-    for i, track in enumerate(manifest.subtitles.tracks):
-        check = f"subtitles:{track.lang}"
-        report.checks.append(check)
-        path_key = ("subtitles", "tracks", i, "file")
-        if track.file is not None and path_key not in files:
-            continue  # already reported under assets
-
-        def inline(j: int, i: int = i) -> Location:
-            return positions.of_value(("subtitles", "tracks", i, "cues", j))
-
-        try:
-            cues = subtitles.read_cues(track, files.get(path_key), inline)
-        except PsaError as exc:
-            report.problems.append(Problem("error", check, exc.message, exc.location or positions.of_value(path_key)))
-            continue
-        report.problems.extend(subtitles.check_cues(cues, manifest.subtitles.rules, content, check))
-        if track.lang in burned:
-            report.problems.extend(_glyph_problems(cues, check))
+    checks, problems = cue_problems(manifest.subtitles, found, positions, content, manifest.language)
+    report.checks.extend(checks)
+    report.problems.extend(problems)
 
     report.problems.extend(
         channel_rules.source_problems(manifest, positions, context.channels, media.get(("sources", "video")))
@@ -168,19 +156,6 @@ def _content_duration(manifest: Manifest, media: dict[tuple[str | int, ...], Med
                 return None
             spans.append((track.start, info.duration))
     return content_duration(None, spans)
-
-
-def _glyph_problems(cues: list[subtitles.TimedCue], check: str) -> list[Problem]:
-    problems = []
-    for cue in cues:
-        missing = missing_glyphs(cue.plain)
-        if missing:
-            message = (
-                f"cue {cue.number} has {' '.join(missing)}, which no installed font can draw: burned into the "
-                "picture it would show as a box; remove it or write it in words"
-            )
-            problems.append(Problem("error", check, message, cue.location))
-    return problems
 
 
 def _card_glyph_problems(manifest: Manifest, positions: Positions) -> list[Problem]:
