@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from psa_pipeline.approval.fingerprint import ApprovalError, NotApproved, file_count, fingerprint
-from psa_pipeline.approval.store import append, check_person, read_history
+from psa_pipeline.approval.store import append, check_id, check_person, read_history
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.core.i18n import _
 from psa_pipeline.records.approval import GENESIS, ApprovalEvent, ApprovalHistory, Decision
@@ -29,7 +29,7 @@ class Standing:
 
 
 def read_build(build_root: Path, psa_id: str) -> RenditionsRecord:
-    path = build_root / psa_id / RECORD
+    path = build_root / check_id(psa_id) / RECORD
     if not path.is_file():
         raise ApprovalError(
             _("{path}: not found: '{id}' has not been built in {build}; only built PSAs can be reviewed").format(

@@ -31,10 +31,15 @@ def default_dir(build_root: Path) -> Path:
     return build_root.parent / APPROVALS
 
 
-def history_path(folder: Path, psa_id: str) -> Path:
+def check_id(psa_id: str) -> str:
+    """Ids become file names here and in the build folder: nothing that could leave either folder."""
     if not _SAFE_ID.fullmatch(psa_id) or ".." in psa_id:
         raise ApprovalError(_("'{id}' is not a PSA id (letters, digits, '.', '_' and '-')").format(id=psa_id))
-    return folder / f"{psa_id}.json"
+    return psa_id
+
+
+def history_path(folder: Path, psa_id: str) -> Path:
+    return folder / f"{check_id(psa_id)}.json"
 
 
 def check_person(reviewer: str, role: str) -> None:
@@ -82,10 +87,10 @@ def read_history(folder: Path, psa_id: str) -> ApprovalHistory | None:
         try:
             if event.psa_id != psa_id:
                 raise ApprovalError(_("is for PSA '{other}'").format(other=event.psa_id))
-            if event.digest != chain_digest(previous, event.body()):
-                raise ApprovalError(_("was changed, removed or reordered after it was written (digest mismatch)"))
             check_person(event.reviewer, event.role)
             check_time(event.at)
+            if event.digest != chain_digest(previous, event.body()):
+                raise ApprovalError(_("was changed, removed or reordered after it was written (digest mismatch)"))
         except ApprovalError as exc:
             raise ApprovalError(
                 _("{path}: decision {n}: {problem}; this approvals file cannot be trusted: move it away and "

@@ -98,8 +98,9 @@ def create_app(config: ReviewConfig) -> Starlette:
             return RedirectResponse(f"{prefix}/login", status_code=303)
         states = known_states(config.folder, config.build_root)
         entries = report_entries(states, config.build_root, config.approvals)
+        summary = {k: v for k, v in summarise(entries, 0.0).items() if k != "seconds"}  # a live page, not a run
         return page(
-            session, "index.html", summary=summarise(entries, 0.0), entries=entries, media_prefix=f"{prefix}/media/",
+            session, "index.html", summary=summary, entries=entries, media_prefix=f"{prefix}/media/",
             decide=True, action=f"{prefix}/decide/", reviewer=session.reviewer if session else None,
         )  # fmt: skip
 
