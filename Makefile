@@ -37,8 +37,12 @@ samples: venv
 demo: samples
 	@echo "== psa validate projects/"
 	@$(PSA) validate projects/
-	@echo "== psa batch run projects/ --publish  (build, publish to the folder publish/, review report)"
-	@$(PSA) batch run projects/ --publish
+	@echo "== psa batch run projects/  (validate, build, review report)"
+	@$(PSA) batch run projects/
+	@echo "== psa approve: a reviewer approves the sample builds (psa review projects/ does this in the browser)"
+	@$(PSA) approve $$(ls build | grep -v '\.' ) --reviewer "Demo Reviewer Kominfosantik" --role "Kepala Bidang IKP"
+	@echo "== psa batch publish projects/  (exactly the approved PSAs, to the folder publish/)"
+	@$(PSA) batch publish projects/
 	@echo "== psa verify: a published file, then a modified copy"
 	@f=$$(find publish -name '*-whatsapp-small.mp4' | sort | head -n 1); \
 	 $(PSA) verify "$$f" --catalog publish/; \

@@ -81,8 +81,8 @@ def test_a_mixed_batch_reports_each_psa_builds_the_good_ones_and_publishes_only_
         0
     ] == "Tolak pungli!"
     html = (tmp_path / "build" / "batch-report.html").read_text()
-    assert "unknown key &#x27;languag&#x27;" in html and "data:image/jpeg;base64," in html
-    assert "<video controls" in html and 'src="baik-dua/baik-dua-web-small.mp4"' in html
+    assert "unknown key &#39;languag&#39;" in html and "data:image/jpeg;base64," in html
+    assert "<video controls" in html and 'src="baik-dua/web/baik-dua-web-small.mp4"' in html
 
     for psa_id in ("baik-satu", "belum-disetujui"):
         approve_build(tmp_path / "build", psa_id)

@@ -288,6 +288,6 @@ def test_review_in_chromium_then_batch_publish_publishes_exactly_the_approved_ps
     published_before = sorted(p.read_bytes() for p in (batch.root / "publish").rglob("*.mp4"))
     code, psas = batch_publish()
     assert code == 1 and psas["satu"]["steps"]["publish"]["status"] == "refused"
-    assert "the build changed since it was reviewed" in psas["satu"]["steps"]["publish"]["error"]
+    assert "psa approve satu" in psas["satu"]["steps"]["publish"]["error"]
     assert psas["satu"]["review"]["state"] == "needs-review"
     assert sorted(p.read_bytes() for p in (batch.root / "publish").rglob("*.mp4")) == published_before

@@ -47,7 +47,7 @@ def write_report(result: BatchResult, build_root: Path, approvals: Path) -> tupl
     with atomic_text(json_path) as handle:
         json.dump(data, handle, indent=2, ensure_ascii=False)
     with atomic_text(html_path) as handle:
-        handle.write(render("report.html", summary=summary, entries=entries, media_prefix=""))
+        handle.write(render("report.html", summary=summary, entries=entries, media_prefix="", caption_tracks=False))
     return html_path, json_path
 
 

@@ -53,7 +53,8 @@ def approve(
                            "request-changes" if request_changes else "approve", comment)  # fmt: skip
         except ApprovalError as exc:
             failed = True
-            out.print(f"[red]{escape(_('refused'))}[/red] {escape(psa_id)}: {escape(str(exc))}", soft_wrap=True)
+            word = _("refused")
+            out.print(f"[red]{escape(word)}[/red] {escape(psa_id)}: {escape(str(exc))}", soft_wrap=True)
             continue
         word = _("approved") if event.decision == "approve" else _("changes requested")
         out.print(

@@ -33,7 +33,7 @@ def batch() -> None:
               show_default=True, help="Build folder; also holds the journal and the report.")  # fmt: skip
 @approvals_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Local worker processes [default: number of cores].")
-@click.option("--scheduler", help="Run builds and publishes on a Dask cluster, e.g. tcp://10.0.0.5:8786.")
+@click.option("--scheduler", help="Run the builds on a Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.option("--force", is_flag=True, help="Ignore the journal and redo every step.")
 def batch_run(
     folder: Path,

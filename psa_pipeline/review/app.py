@@ -101,7 +101,8 @@ def create_app(config: ReviewConfig) -> Starlette:
         summary = {k: v for k, v in summarise(entries, 0.0).items() if k != "seconds"}  # a live page, not a run
         return page(
             session, "index.html", summary=summary, entries=entries, media_prefix=f"{prefix}/media/",
-            decide=True, action=f"{prefix}/decide/", reviewer=session.reviewer if session else None,
+            caption_tracks=True, decide=True, action=f"{prefix}/decide/",
+            reviewer=session.reviewer if session else None,
         )  # fmt: skip
 
     async def login(request: Request, session: Session | None) -> Response:
