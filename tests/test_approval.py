@@ -205,3 +205,22 @@ def test_psa_approve_on_the_command_line(tmp_path: Path) -> None:
     assert history.events[0].fingerprint == fingerprint(record_of(psa)) and history.events[0].files == 2
     result = publish_psa(psa.manifest, folder_config(tmp_path / "out"), psa.build_root)
     assert result.status == Status.OK, result.error
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("approval: {approved_by: Nama Pejabat, role: Kepala Dinas, date: 2025-02-01}", "placeholder"),
+     ("approval: {approved_by: Ahmad, role: Jabatan, date: 2025-02-01}", "placeholder"),
+     (f"approval: {{approved_by: Ahmad, role: Kepala Dinas, date: {dt.date.today() + dt.timedelta(days=9)}}}",
+      "in the future"), ("", "no agency sign-off")],
+)  # fmt: skip
+def test_the_agencys_own_sign_off_must_be_real_even_with_a_reviewers_approval(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    psa = fake_psa(tmp_path, "spot-satu")  # approved by a reviewer
+    text = psa.manifest.read_text()
+    psa.manifest.write_text("\n".join(line if t.startswith("approval:") else t for t in text.splitlines()) + "\n")
+    result = publish_psa(psa.manifest, folder_config(tmp_path / "out"), psa.build_root)
+    assert result.status == Status.REFUSED and expected in (result.error or ""), result.error
+    assert str(psa.manifest) in (result.error or "")
+    assert published(tmp_path / "out") == []

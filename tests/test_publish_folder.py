@@ -103,7 +103,7 @@ def test_an_unapproved_psa_is_refused_and_nothing_is_written(tmp_path: Path, bui
         "\n".join(line for line in manifest.read_text().splitlines() if not line.startswith("approval"))
     )
     code, out = publish(tmp_path, config, folder)
-    assert code == 1 and "not approved; add an `approval:` block" in out
+    assert code == 1 and "`approval:`" in out and "psa.yaml" in out
     assert all_files(tmp_path / "publish") == []
 
 

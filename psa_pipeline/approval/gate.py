@@ -10,6 +10,8 @@ from psa_pipeline.approval.fingerprint import ApprovalError, NotApproved, file_c
 from psa_pipeline.approval.store import append, check_id, check_person, read_history
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.core.i18n import _
+from psa_pipeline.manifest.model import Approval
+from psa_pipeline.manifest.rules import is_placeholder
 from psa_pipeline.records.approval import GENESIS, ApprovalEvent, ApprovalHistory, Decision
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.renditions import RenditionsRecord
@@ -109,3 +111,23 @@ def check_approval(approvals: Path, psa_id: str, record: RenditionsRecord) -> Ap
         _("{id}: no reviewer has approved this build (in {folder}); review it with psa review, or run: {command}")
         .format(id=psa_id, folder=approvals, command=command)
     )  # fmt: skip
+
+
+def check_sign_off(manifest_file: Path, approval: Approval | None) -> None:
+    """The agency's own sign-off (the manifest's `approval:` block): present, real, not dated ahead."""
+    if approval is None:
+        raise NotApproved(
+            _("{file}: no agency sign-off; add an `approval:` block (approved_by, role, date) before publishing")
+            .format(file=manifest_file)
+        )  # fmt: skip
+    if is_placeholder(approval.approved_by) or is_placeholder(approval.role):
+        raise NotApproved(
+            _("{file}: the `approval:` block holds a placeholder ('{name}', '{role}'): write the name and position "
+              "of the official who signed the PSA off").format(
+                file=manifest_file, name=approval.approved_by, role=approval.role)
+        )  # fmt: skip
+    if approval.date > dt.date.today():
+        raise NotApproved(
+            _("{file}: the `approval:` date {date} is in the future: write the date it was signed off").format(
+                file=manifest_file, date=approval.date)
+        )  # fmt: skip

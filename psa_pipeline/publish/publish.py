@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from psa_pipeline.approval.fingerprint import NotApproved
-from psa_pipeline.approval.gate import check_approval
+from psa_pipeline.approval.gate import check_approval, check_sign_off
 from psa_pipeline.approval.store import default_dir
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.channels.config import ChannelConfig
@@ -140,10 +140,7 @@ def _load(
         raise PsaError(f"invalid manifest; run psa validate {manifest_file}")
     manifest = loaded.manifest
     result.psa_id = manifest.id
-    if manifest.approval is None:
-        raise Refused(
-            f"{manifest_file}: not approved; add an `approval:` block (approved_by, role, date) before publishing"
-        )
+    check_sign_off(manifest_file, manifest.approval)
     build_dir = build_root / manifest.id
     if not (build_dir / RECORD).is_file():
         raise PsaError(f"{build_dir / RECORD} not found; run psa build {manifest_file.parent} first")
