@@ -11,11 +11,13 @@ from __future__ import annotations
 import hmac
 import mimetypes
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -36,6 +38,7 @@ COOKIE = "psa_review"
 CONTENT_TYPES = {".mp4": "video/mp4", ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".opus": "audio/ogg",
                  ".ogg": "audio/ogg", ".wav": "audio/wav", ".vtt": "text/vtt", ".srt": "application/x-subrip",
                  ".webm": "video/webm", ".ass": "text/plain"}  # fmt: skip
+MAX_SESSIONS = 1000
 DECISIONS: dict[str, Decision] = {"approve": "approve", "request-changes": "request-changes"}
 
 
@@ -61,7 +64,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(config: ReviewConfig) -> Starlette:
-    sessions: dict[str, Session] = {}
+    # Oldest first; a client that never keeps its cookie cannot grow this without bound.
+    sessions: OrderedDict[str, Session] = OrderedDict()
     prefix = f"/{config.token}"
 
     def guarded(handler: Callable[[Request, Session | None], Awaitable[Response]]) -> Handler:
@@ -79,6 +83,8 @@ def create_app(config: ReviewConfig) -> Starlette:
         if session is None:
             key, session = secrets.token_urlsafe(32), Session()
             sessions[key] = session
+            while len(sessions) > MAX_SESSIONS:
+                sessions.popitem(last=False)
         flash, session.flash = session.flash, ""
         body = render(template, TEMPLATES, csrf=session.csrf, session=session, flash=flash, **context)
         response = HTMLResponse(body, headers={"cache-control": "no-store"})
@@ -96,8 +102,10 @@ def create_app(config: ReviewConfig) -> Starlette:
     async def index(request: Request, session: Session | None) -> Response:
         if config.accounts is not None and (session is None or session.reviewer is None):
             return RedirectResponse(f"{prefix}/login", status_code=303)
-        states = known_states(config.folder, config.build_root)
-        entries = report_entries(states, config.build_root, config.approvals)
+        # Off the event loop: the first look at a batch makes its pictures with ffmpeg, and players keep
+        # fetching media meanwhile.
+        states = await run_in_threadpool(known_states, config.folder, config.build_root)
+        entries = await run_in_threadpool(report_entries, states, config.build_root, config.approvals)
         summary = {k: v for k, v in summarise(entries, 0.0).items() if k != "seconds"}  # a live page, not a run
         return page(
             session, "index.html", summary=summary, entries=entries, media_prefix=f"{prefix}/media/",
@@ -139,7 +147,18 @@ def create_app(config: ReviewConfig) -> Starlette:
             if decision == "request-changes" and not comment.strip():
                 raise ApprovalError(_("requesting changes needs a comment saying what must change"))
             expected = str(form.get("fingerprint", ""))
-            decide(config.approvals, config.build_root, psa_id, name, role, decision, comment, "review-app", expected)
+            await run_in_threadpool(
+                decide,
+                config.approvals,
+                config.build_root,
+                psa_id,
+                name,
+                role,
+                decision,
+                comment,
+                "review-app",
+                expected,
+            )
             session.flash = _("{id}: decision recorded").format(id=psa_id)
         except ApprovalError as exc:
             session.flash = _("{id}: not recorded: {error}").format(id=psa_id, error=exc.message)
