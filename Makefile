@@ -40,7 +40,8 @@ demo: samples
 	@echo "== psa batch run projects/  (validate, build, review report)"
 	@$(PSA) batch run projects/
 	@echo "== psa approve: a reviewer approves the sample builds (psa review projects/ does this in the browser)"
-	@$(PSA) approve $$(ls build | grep -v '\.' ) --reviewer "Demo Reviewer Kominfosantik" --role "Kepala Bidang IKP"
+	@$(PSA) approve $$(for record in build/*/renditions.json; do basename "$$(dirname "$$record")"; done) \
+	  --reviewer "Demo Reviewer Kominfosantik" --role "Kepala Bidang IKP"
 	@echo "== psa batch publish projects/  (exactly the approved PSAs, to the folder publish/)"
 	@$(PSA) batch publish projects/
 	@echo "== psa verify: a published file, then a modified copy"
@@ -84,5 +85,5 @@ schema: venv
 	$(PSA) schema --records -o schema/records
 
 clean:
-	rm -rf build publish bench-out $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build publish approvals bench-out $(VENV) .pytest_cache .mypy_cache .ruff_cache
 	find projects assets -path '*/media/*' -type f -delete 2>/dev/null || true
