@@ -136,7 +136,7 @@ def test_hand_edited_approvals_are_refused_and_nothing_is_published(
     decide(folder, psa.build_root, psa.psa_id, REVIEWER, ROLE, "request-changes", "suara terlalu pelan")
     _edit(approvals_file(psa), change)
     result = publish_psa(psa.manifest, folder_config(tmp_path / "out"), psa.build_root)
-    assert result.status == Status.FAILED and expected in (result.error or ""), result.error
+    assert result.status == Status.REFUSED and expected in (result.error or ""), result.error
     assert str(approvals_file(psa)) in (result.error or "")
     assert published(tmp_path / "out") == []
     with pytest.raises(ApprovalError):  # and no decision is appended to a history that cannot be trusted
@@ -153,7 +153,7 @@ def test_malformed_or_foreign_approval_files_are_refused(tmp_path: Path, text: s
     approvals_file(psa).parent.mkdir(parents=True, exist_ok=True)
     approvals_file(psa).write_text(text)
     result = publish_psa(psa.manifest, folder_config(tmp_path / "out"), psa.build_root)
-    assert result.status == Status.FAILED and expected in (result.error or ""), result.error
+    assert result.status == Status.REFUSED and expected in (result.error or ""), result.error
     assert published(tmp_path / "out") == []
 
 

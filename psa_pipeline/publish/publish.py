@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from psa_pipeline.approval.fingerprint import NotApproved
+from psa_pipeline.approval.fingerprint import ApprovalError
 from psa_pipeline.approval.gate import check_approval, check_sign_off
 from psa_pipeline.approval.store import default_dir
 from psa_pipeline.build.one_psa import RECORD
@@ -123,7 +123,7 @@ def publish_psa(
     result = PublishResult(manifest_file)
     try:
         _publish(manifest_file, config, build_root, replace, dry_run, progress, result, approvals)
-    except (Refused, OwnershipError, StaleBuildError, NotApproved) as exc:
+    except (Refused, OwnershipError, StaleBuildError, ApprovalError) as exc:
         result.status, result.error = Status.REFUSED, str(exc)
     except PsaError as exc:
         result.status, result.error = Status.FAILED, str(exc)
