@@ -39,13 +39,22 @@ samples: venv
 demo: samples
 	@echo "== psa validate projects/"
 	@$(PSA) validate projects/
-	@echo "== psa batch run projects/ --publish  (build, publish to the folder publish/, review report)"
-	@$(PSA) batch run projects/ --publish
-	@echo "== psa verify: a published file, then a modified copy"
+	@echo "== psa batch run projects/  (validate, build, review report)"
+	@$(PSA) batch run projects/
+	@echo "== psa approve: a reviewer approves the sample builds (psa review projects/ does this in the browser)"
+	@$(PSA) approve $$(for record in build/*/renditions.json; do basename "$$(dirname "$$record")"; done) \
+	  --reviewer "Demo Reviewer Kominfosantik" --role "Kepala Bidang IKP"
+	@echo "== psa batch publish projects/  (exactly the approved PSAs, to the folder publish/)"
+	@$(PSA) batch publish projects/
+	@echo "== psa verify: a published file, a re-shared (re-encoded) copy, then a copy with 3 s of its sound replaced"
 	@f=$$(find publish -name '*-whatsapp-small.mp4' | sort | head -n 1); \
 	 $(PSA) verify "$$f" --catalog publish/; \
-	 cp "$$f" build/modified-copy.mp4 && printf 'x' >> build/modified-copy.mp4; \
-	 $(PSA) verify build/modified-copy.mp4 --catalog publish/ || echo "(exit 1, as expected for a modified copy)"
+	 ffmpeg -v error -y -i "$$f" -vf scale=-2:240 -c:v libx264 -crf 32 -c:a aac -b:a 48k build/reshared-copy.mp4; \
+	 $(PSA) verify build/reshared-copy.mp4 --catalog publish/; \
+	 ffmpeg -v error -y -i "$$f" -f lavfi -i "sine=f=330:d=60" -filter_complex \
+	   "[0:a]volume=0:enable='between(t,3,6)'[a0];[1:a]volume=0:enable='not(between(t,3,6))'[a1];[a0][a1]amix=inputs=2:normalize=0:duration=first[a]" \
+	   -map 0:v -map "[a]" -c:v copy -c:a aac build/altered-copy.mp4; \
+	 $(PSA) verify build/altered-copy.mp4 --catalog publish/ || echo "(exit 1, as expected for an altered copy)"
 
 lint: venv
 	$(BIN)/ruff check psa_pipeline tests tools
@@ -92,5 +101,5 @@ i18n: venv
 	$(BIN)/pybabel compile -D psa -d $(LOCALE) --statistics
 
 clean:
-	rm -rf build publish bench-out $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build publish approvals bench-out $(VENV) .pytest_cache .mypy_cache .ruff_cache
 	find projects assets -path '*/media/*' -type f -delete 2>/dev/null || true

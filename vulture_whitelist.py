@@ -5,7 +5,8 @@ Run `.venv/bin/vulture` to check; add a name here only with the reason it is not
 
 from psa_pipeline.channels.config import ChannelProfile, RenditionSpec, _Strict
 from psa_pipeline.channels.destinations import S3Destination
-from psa_pipeline.cli.batch import batch_run
+from psa_pipeline.cli.batch import batch_publish, batch_run
+from psa_pipeline.cli.review import add_reviewer_command, serve
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.languages import Language
 from psa_pipeline.manifest.model import Approval, Manifest, Strict
@@ -24,8 +25,11 @@ Approval.role
 Manifest.schema_version
 Manifest.themes
 
-# click registers the command through its decorator (`psa batch run`).
+# click registers the commands through their decorators (`psa batch run`, `psa batch publish`, `psa review ...`).
 batch_run
+batch_publish
+serve
+add_reviewer_command
 
 # pysubs2 reads an event's style when it writes the ASS file (media/captions.py).
 _.style  # noqa: F821

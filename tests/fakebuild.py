@@ -70,8 +70,13 @@ def fake_psa(
     version: str = "1",
     size: int = 3000,
     province: str | None = None,
+    approved: bool = True,
 ) -> FakePsa:
-    """Write projects/<id>/psa.yaml and build/<id>/ (renditions.json and one file per channel) below `root`."""
+    """Write projects/<id>/psa.yaml and build/<id>/ (renditions.json and one file per channel) below `root`.
+
+    `approved`: also record a reviewer's approval of exactly this build in root/approvals/ (`approve`),
+    as publishing needs; a new version is a new build, approved again unless told not to.
+    """
     name, home = AGENCIES[agency_code]
     province = province or home
     project = root / "projects" / psa_id
@@ -124,7 +129,16 @@ def fake_psa(
         renditions=entries,
     )
     record.write(build / "renditions.json")
-    return FakePsa(manifest, root / "build", psa_id, files)
+    fake = FakePsa(manifest, root / "build", psa_id, files)
+    if approved:
+        approve(fake)
+    return fake
+
+
+def approve(fake: FakePsa) -> None:
+    from helpers import approve_build
+
+    approve_build(fake.build_root, fake.psa_id)
 
 
 def _entry(file: str, channel: str, data: bytes) -> RenditionEntry:

@@ -151,3 +151,11 @@ def video_project(root: Path, name: str, channels: str, burn_in: str | None = No
         """)
     )
     return folder
+
+
+def approve_build(build_root: Path, psa_id: str, approvals: Path | None = None) -> None:
+    """A reviewer's approval of the PSA's build as it is now (what `psa approve` writes)."""
+    from psa_pipeline.approval.gate import decide
+    from psa_pipeline.approval.store import default_dir
+
+    decide(approvals or default_dir(build_root), build_root, psa_id, "Siti Rahmawati", "Kepala Bidang IKP", "approve")

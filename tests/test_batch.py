@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT, TINY, run_psa, video_project
+from helpers import ROOT, TINY, approve_build, run_psa, video_project
 
 pytestmark = pytest.mark.media
 
@@ -53,13 +53,17 @@ def report(tmp_path: Path) -> dict[str, Any]:
     return json.loads((tmp_path / "build" / "batch-report.json").read_text())  # type: ignore[no-any-return]
 
 
-def test_a_mixed_batch_reports_each_psa_and_builds_the_good_ones(tmp_path: Path) -> None:
+def test_a_mixed_batch_reports_each_psa_builds_the_good_ones_and_publishes_only_after_review(tmp_path: Path) -> None:
     folder = submissions(tmp_path)
-    code, out = batch(tmp_path, folder, "--publish", "-j", "2")
+    code, out = batch(tmp_path, folder, "-j", "2")
     assert code == 1, out
     by_id = {p["manifest"].split("/")[0]: p for p in report(tmp_path)["psas"]}
     assert {k: v["status"] for k, v in by_id.items()} == {
-        "baik-dua": "ok", "baik-satu": "ok", "belum-disetujui": "refused", "media-rusak": "refused", "salah-tulis": "refused",
+        "baik-dua": "ok", "baik-satu": "ok", "belum-disetujui": "ok", "media-rusak": "refused", "salah-tulis": "refused",
+    }  # fmt: skip
+    assert {k: v["review"]["state"] for k, v in by_id.items()} == {
+        "baik-dua": "needs-review", "baik-satu": "needs-review", "belum-disetujui": "needs-review",
+        "media-rusak": "failed", "salah-tulis": "failed",
     }  # fmt: skip
     assert by_id["salah-tulis"]["steps"]["validate"]["status"] == "refused"
     assert "unknown key 'languag'; did you mean 'language'?" in " ".join(
@@ -68,21 +72,46 @@ def test_a_mixed_batch_reports_each_psa_and_builds_the_good_ones(tmp_path: Path)
     assert "build" not in by_id["salah-tulis"]["steps"]
     assert by_id["media-rusak"]["steps"]["validate"]["status"] == "refused"
     assert "this file is incomplete" in " ".join(by_id["media-rusak"]["steps"]["validate"]["errors"])
-    assert by_id["belum-disetujui"]["steps"]["build"]["status"] == "ok"
-    assert by_id["belum-disetujui"]["steps"]["publish"] == {
-        "status": "refused",
-        "error": "not approved: no `approval` block",
-    }
+    assert all("publish" not in p["steps"] for p in by_id.values())
+    assert not (tmp_path / "publish").exists()  # batch run never publishes
     good = by_id["baik-dua"]
     assert [r["name"] for r in good["renditions"]] == ["web/small", "social/vertical"]
-    assert all(r["url"] for r in good["renditions"])
+    assert [t["lang"] for t in good["renditions"][0]["tracks"]] == ["ind", "nij"]
     assert [t["lang"] for t in good["subtitles"]] == ["ind", "nij"] and good["subtitles"][0]["first_cues"][
         0
     ] == "Tolak pungli!"
-    assert json.loads((tmp_path / "publish" / "whatsapp" / "index.json").read_text())["psas"].keys() == {"baik-satu"}
     html = (tmp_path / "build" / "batch-report.html").read_text()
-    assert "unknown key &#x27;languag&#x27;" in html and "data:image/jpeg;base64," in html
-    assert "review report:" in out
+    assert "unknown key &#39;languag&#39;" in html and "data:image/jpeg;base64," in html
+    assert "<video controls" in html and 'src="baik-dua/web/baik-dua-web-small.mp4"' in html
+
+    for psa_id in ("baik-satu", "belum-disetujui"):
+        approve_build(tmp_path / "build", psa_id)
+    published = run_psa(
+        "batch", "publish", folder, "--channels", config_with_folder(tmp_path), "--build", tmp_path / "build"
+    )
+    assert published.code == 1, published.stdout + published.stderr
+    by_id = {p["manifest"].split("/")[0]: p for p in report(tmp_path)["psas"]}
+    assert by_id["baik-satu"]["review"]["state"] == "published" and all(
+        r["url"] for r in by_id["baik-satu"]["renditions"]
+    )
+    assert by_id["baik-dua"]["steps"]["publish"]["status"] == "refused"  # built, not approved by a reviewer
+    assert by_id["baik-dua"]["review"]["state"] == "needs-review"
+    assert "psa approve baik-dua" in by_id["baik-dua"]["steps"]["publish"]["error"]
+    # a reviewer's approval does not replace the agency's own sign-off in the manifest
+    assert by_id["belum-disetujui"]["steps"]["publish"]["status"] == "refused"
+    assert "approval:" in by_id["belum-disetujui"]["steps"]["publish"]["error"]
+    assert json.loads((tmp_path / "publish" / "whatsapp" / "index.json").read_text())["psas"].keys() == {"baik-satu"}
+    assert not (tmp_path / "publish" / "web").exists() and not (tmp_path / "publish" / "social").exists()
+
+
+def test_two_submissions_with_one_id_refuse_the_batch_naming_both(tmp_path: Path) -> None:
+    video_project(tmp_path, "satu", "whatsapp")
+    twin = video_project(tmp_path, "kembar", "whatsapp")
+    (twin / "psa.yaml").write_text((twin / "psa.yaml").read_text().replace("id: kembar", "id: satu"))
+    code, out = batch(tmp_path, tmp_path / "projects")
+    assert code == 1
+    assert str(tmp_path / "projects" / "satu" / "psa.yaml") in out and str(twin / "psa.yaml") in out, out
+    assert not (tmp_path / "build" / "satu").exists()  # refused before anything was built
 
 
 def test_a_rerun_redoes_nothing_and_a_crashed_run_resumes(tmp_path: Path) -> None:
@@ -91,7 +120,7 @@ def test_a_rerun_redoes_nothing_and_a_crashed_run_resumes(tmp_path: Path) -> Non
     video_project(tmp_path, "dua", "web")
     config = config_with_folder(tmp_path)
     args = [sys.executable, "-m", "psa_pipeline", "batch", "run", str(folder), "--channels", str(config),
-            "--build", str(tmp_path / "build"), "--publish", "-j", "1"]  # fmt: skip
+            "--build", str(tmp_path / "build"), "-j", "1"]  # fmt: skip
     process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     journal = tmp_path / "build" / "batch-journal.json"
     deadline = time.monotonic() + 120
@@ -99,15 +128,13 @@ def test_a_rerun_redoes_nothing_and_a_crashed_run_resumes(tmp_path: Path) -> Non
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)  # power cut after the first build finished
     process.wait(timeout=30)
-    code, out = batch(tmp_path, folder, "--publish", "-j", "1")
+    code, out = batch(tmp_path, folder, "-j", "1")
     assert code == 0, out
     assert "from journal" in out  # the finished build was not redone
     started = time.monotonic()
-    code, out = batch(tmp_path, folder, "--publish")
-    assert code == 0 and out.count("(from journal)") == 6  # validate, build, publish for both
+    code, out = batch(tmp_path, folder)
+    assert code == 0 and out.count("(from journal)") == 4  # validate and build for both
     assert time.monotonic() - started < 30
-    catalog = json.loads((tmp_path / "publish" / "whatsapp" / "index.json").read_text())
-    assert list(catalog["psas"]) == ["satu"]
 
 
 def test_two_runs_on_one_build_folder_are_refused_not_interleaved(tmp_path: Path) -> None:
@@ -162,7 +189,7 @@ def test_the_review_report_opens_cleanly_in_a_real_browser_on_desk_and_phone(tmp
     from helpers import make_tone
 
     make_tone(radio / "media" / "drama.wav", seconds=3.0)
-    code, out = batch(tmp_path, folder, "--publish")
+    code, out = batch(tmp_path, folder)
     assert code == 1, out  # the planted bad submissions
     screenshots = ROOT / "build" / "test-screenshots"  # kept after the run, for people to look at
     page = check_page(tmp_path / "build" / "batch-report.html", screenshots)

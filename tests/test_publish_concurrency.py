@@ -106,6 +106,7 @@ def test_folder_publishers_at_once_lose_nothing(tmp_path: Path) -> None:
           f"entries lost: 0, {time.monotonic() - started:.1f} s")  # fmt: skip
 
 
+@pytest.mark.media
 def test_s3_publishers_at_once_lose_nothing(aws_env: None, s3_server: S3Server, tmp_path: Path) -> None:
     psas = many(tmp_path, PSAS - TWICE, ("web",))
     client = s3_server.client()

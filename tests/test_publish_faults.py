@@ -24,6 +24,7 @@ from psa_pipeline.publish.publish import publish_all, publish_psa
 pytestmark = pytest.mark.media
 
 
+@pytest.mark.media
 def test_a_hung_endpoint_fails_its_psa_in_bounded_time_and_the_next_psa_publishes(
     aws_env: None, s3_bucket: str, fault_proxy: FaultProxy, tmp_path: Path
 ) -> None:
@@ -47,6 +48,7 @@ def test_a_hung_endpoint_fails_its_psa_in_bounded_time_and_the_next_psa_publishe
     assert (tmp_path / "playout" / "radio" / "index.json").is_file()
 
 
+@pytest.mark.media
 def test_server_errors_on_every_request_fail_cleanly_without_a_catalogue(
     aws_env: None, s3_server: S3Server, s3_bucket: str, fault_proxy: FaultProxy, tmp_path: Path
 ) -> None:
@@ -96,6 +98,7 @@ def test_a_killed_publishers_folder_lock_does_not_block_the_rerun(tmp_path: Path
     assert time.monotonic() - started < 5
 
 
+@pytest.mark.media
 def test_a_killed_publishers_s3_lease_is_taken_over_on_the_same_host(
     aws_env: None, s3_server: S3Server, s3_bucket: str, tmp_path: Path
 ) -> None:
@@ -112,6 +115,7 @@ def test_a_killed_publishers_s3_lease_is_taken_over_on_the_same_host(
     assert not [k for k in keys if k.endswith(".psa-publish.lock")]
 
 
+@pytest.mark.media
 def test_stale_multipart_cleanup_never_touches_a_neighbouring_psa(
     aws_env: None, s3_server: S3Server, s3_bucket: str, tmp_path: Path
 ) -> None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import TINY, run_psa, video_project
+from helpers import TINY, approve_build, run_psa, video_project
 
 pytestmark = pytest.mark.media
 
@@ -21,6 +21,7 @@ def built(tmp_path: Path) -> tuple[Path, Path]:
     )
     result = run_psa("build", "--channels", config, "-o", tmp_path / "build", folder)
     assert result.code == 0, result.stdout + result.stderr
+    approve_build(tmp_path / "build", "pajak-jujur")
     return folder, config
 
 
@@ -84,6 +85,10 @@ def test_different_content_is_refused_unless_replace(tmp_path: Path, built: tupl
     assert run_psa("build", "--channels", config, "-o", tmp_path / "build", folder).code == 0
     catalog_before = (tmp_path / "publish" / "web" / "index.json").read_text()
     code, out = publish(tmp_path, config, folder)
+    assert code == 1 and "psa approve pajak-jujur" in out, out  # a rebuild needs a new approval
+    assert (tmp_path / "publish" / "web" / "index.json").read_text() == catalog_before
+    approve_build(tmp_path / "build", "pajak-jujur")
+    code, out = publish(tmp_path, config, folder)
     assert code == 1 and "already published with different content" in out and "--replace" in out
     assert (tmp_path / "publish" / "web" / "index.json").read_text() == catalog_before
     code, out = publish(tmp_path, config, "--replace", folder)
@@ -100,7 +105,7 @@ def test_an_unapproved_psa_is_refused_and_nothing_is_written(tmp_path: Path, bui
         "\n".join(line for line in manifest.read_text().splitlines() if not line.startswith("approval"))
     )
     code, out = publish(tmp_path, config, folder)
-    assert code == 1 and "not approved; add an `approval:` block" in out
+    assert code == 1 and "`approval:`" in out and "psa.yaml" in out
     assert all_files(tmp_path / "publish") == []
 
 

@@ -69,6 +69,7 @@ def test_an_object_altered_after_publication_is_repaired_from_the_build(tmp_path
     assert_listed_files_are_true(dest)
 
 
+@pytest.mark.media
 def test_an_s3_object_altered_after_publication_is_repaired(
     aws_env: None, s3_server: S3Server, s3_bucket: str, psa: FakePsa
 ) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from faultproxy import FaultProxy
-from helpers import ROOT, TINY, run_psa, video_project
+from helpers import ROOT, TINY, approve_build, run_psa, video_project
 from s3fixtures import S3Server
 
 from psa_pipeline.channels.config import ChannelConfig, load_config
@@ -36,6 +36,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
     folder = video_project(root, "pajak-jujur", "web, whatsapp")
     result = run_psa("build", "--channels", TINY, "-o", root / "build", folder)
     assert result.code == 0, result.stdout + result.stderr
+    approve_build(root / "build", "pajak-jujur")
     yield folder / "psa.yaml", root / "build"
 
 

@@ -168,6 +168,7 @@ def test_a_stalled_or_endless_catalogue_ends_at_the_deadline_or_the_size_limit(
     assert_refused(result.code, result.stderr, "larger than")
 
 
+@pytest.mark.media
 def test_only_catalogues_named_index_json_are_read_from_a_bucket(
     aws_env: None, s3_server: S3Server, s3_bucket: str, published: tuple[FakePsa, Path], tmp_path: Path
 ) -> None:

@@ -15,7 +15,10 @@ from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.media.runner import run_ffmpeg
 
 SHEET_FRAMES = 6
-THUMB = 160
+# Frames a reviewer can read (captions, end card): 320 px wide, three to a row, so the sheet is
+# 972 px wide, which a phone shrinks to its width and a desktop shows as it is.
+THUMB = 320
+SHEET_COLUMNS = 3
 WAVE_SIZE = (720, 110)
 CURVE_SIZE = (720, 160)
 # Short-term loudness is drawn between these levels; quieter is clipped at the floor.
@@ -29,12 +32,13 @@ class LoudnessCurve:
 
 
 def contact_sheet(video: Path, duration: float, out: Path) -> Path:
-    """Six evenly spaced frames side by side, as one JPEG."""
+    """Six evenly spaced frames in rows of three, as one JPEG."""
     if not out.exists():
         rate = SHEET_FRAMES / max(duration, 0.1)
+        rows = -(-SHEET_FRAMES // SHEET_COLUMNS)
         graph = (
             f"fps={rate:.5f},scale=w={THUMB}:h={THUMB}:force_original_aspect_ratio=decrease,"
-            f"tile={SHEET_FRAMES}x1:padding=4:color=white"
+            f"tile={SHEET_COLUMNS}x{rows}:padding=6:color=white"
         )
         _make(out, ["-i", str(video), "-vf", graph, "-frames:v", "1", "-q:v", "4"])
     return out

@@ -1,9 +1,10 @@
-"""`psa batch run`: validate, build and publish a whole folder of submissions, resumably, on one machine or a cluster.
+"""`psa batch run`: validate and build a whole folder of submissions, resumably, on one machine or a cluster.
 
 A journal in the build folder records each step's outcome with a fingerprint of the PSA's
 inputs; a re-run after a crash or Ctrl-C reuses every finished step whose inputs did not change.
-Builds and publishes are tasks on a local process pool (the default) or on a Dask distributed
-cluster (`--scheduler tcp://host:port`); one PSA's failure never stops the others.
+Builds are tasks on a local process pool (the default) or on a Dask distributed cluster
+(`--scheduler tcp://host:port`); one PSA's failure never stops the others. Publishing is a
+separate step (batch/publish.py), after reviewers have seen the report and approved.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from psa_pipeline.batch.executors import DaskRunner, LocalRunner, Task
 from psa_pipeline.build.many import STATE_FILE
 from psa_pipeline.build.one_psa import RECORD, build_psa
 from psa_pipeline.channels.config import load_config
+from psa_pipeline.core.i18n import _
+from psa_pipeline.core.oslock import try_lock, unlock
 from psa_pipeline.core.problems import DiskFullError, ManifestReport, PsaError
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.media.inputs import Fingerprints
-from psa_pipeline.publish.locks import try_lock, unlock
 from psa_pipeline.publish.publish import publish_psa
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import BatchJournal, CheckResult, PsaEntry, PublishedFile, Step, StepOutcome, now
@@ -51,10 +53,10 @@ def build_task(manifest: str, channels_file: str | None, build_root: str) -> Ste
                        seconds=round(time.perf_counter() - started, 3))  # fmt: skip
 
 
-def publish_task(manifest: str, channels_file: str | None, build_root: str) -> StepOutcome:
+def publish_task(manifest: str, channels_file: str | None, build_root: str, approvals: str) -> StepOutcome:
     config = load_config(Path(channels_file) if channels_file else None)
     started = time.perf_counter()
-    result = publish_psa(Path(manifest), config, Path(build_root))
+    result = publish_psa(Path(manifest), config, Path(build_root), approvals=Path(approvals))
     files = [PublishedFile(file=f.local.name, channel=f.channel, url=f.url, action=f.action) for f in result.files]
     return StepOutcome(status=result.status, error=result.error, files=files,
                        seconds=round(time.perf_counter() - started, 3))  # fmt: skip
@@ -69,7 +71,6 @@ class PsaState:
     key: str  # the manifest's path relative to the batch folder
     fingerprint: str
     psa_id: str | None = None
-    approved: bool = False
     steps: dict[Step, StepOutcome] = field(default_factory=dict)
     report: ManifestReport | None = None
 
@@ -178,11 +179,34 @@ class BatchResult:
 Announce = Callable[[Step, PsaState, StepOutcome, bool], None]
 
 
+def batch_states(folder: Path, channels_file: Path | None, build_root: Path) -> list[PsaState]:
+    """One state per manifest below `folder`; two manifests with the same id refuse the whole batch."""
+    manifests = list(find_manifests([folder]))
+    if not manifests:
+        raise PsaError(_("no psa.yaml found below {folder}").format(folder=folder))
+    states = []
+    seen: dict[str, Path] = {}
+    for m in manifests:
+        key = str(m.relative_to(folder)) if m.is_relative_to(folder) else str(m)
+        state = PsaState(m, key, fingerprint(m, channels_file, build_root))
+        loaded = load_manifest(m)
+        if loaded.manifest is not None:
+            state.psa_id = loaded.manifest.id
+            # One build folder per id: two submissions with one id would overwrite each other's renditions.
+            if state.psa_id in seen:
+                raise PsaError(
+                    _("{first} and {second} both have id '{id}': every PSA in a batch needs its own id; "
+                      "change the id in one of them").format(first=seen[state.psa_id], second=m, id=state.psa_id)
+                )  # fmt: skip
+            seen[state.psa_id] = m
+        states.append(state)
+    return states
+
+
 def run_batch(
     folder: Path,
     build_root: Path,
     channels_file: Path | None = None,
-    publish: bool = False,
     jobs: int | None = None,
     scheduler: str | None = None,
     force: bool = False,
@@ -190,20 +214,10 @@ def run_batch(
 ) -> BatchResult:
     started = time.perf_counter()
     config = load_config(channels_file)  # a bad channels.yaml stops the batch before anything runs
-    manifests = list(find_manifests([folder]))
-    if not manifests:
-        raise PsaError(f"no psa.yaml found below {folder}")
+    states = batch_states(folder, channels_file, build_root)
     with BatchLock(build_root):
         try:
             journal = Journal(build_root / JOURNAL, fresh=force)
-            states = [
-                PsaState(
-                    m,
-                    str(m.relative_to(folder)) if m.is_relative_to(folder) else str(m),
-                    fingerprint(m, channels_file, build_root),
-                )
-                for m in manifests
-            ]
             _validate(states, journal, Context(config=config, channels_file=channels_file), announce)
             valid = [s for s in states if s.steps["validate"].status == Status.OK]
             runner: LocalRunner | DaskRunner = (
@@ -211,7 +225,7 @@ def run_batch(
             )
             try:
                 arguments = (str(channels_file.resolve()) if channels_file else None, str(build_root.resolve()))
-                _build_and_publish(valid, publish, journal, runner, arguments, announce)
+                _run_step("build", build_task, valid, journal, runner, *arguments, announce)
             finally:
                 if isinstance(runner, DaskRunner):
                     runner.close()
@@ -226,28 +240,6 @@ def run_batch(
     return BatchResult(states, time.perf_counter() - started)
 
 
-def _build_and_publish(
-    valid: list[PsaState],
-    publish: bool,
-    journal: Journal,
-    runner: LocalRunner | DaskRunner,
-    arguments: tuple[str | None, str],
-    announce: Announce,
-) -> None:
-    _run_step("build", build_task, valid, journal, runner, *arguments, announce)
-    if not publish:
-        return
-    ready = [s for s in valid if s.steps["build"].status.finished]
-    for state in ready:
-        if not state.approved:
-            refused = StepOutcome(status=Status.REFUSED, error="not approved: no `approval` block")
-            state.steps["publish"] = refused
-            journal.record(state)
-            announce("publish", state, refused, False)
-    approved = [s for s in ready if s.approved]
-    _run_step("publish", publish_task, approved, journal, runner, *arguments, announce)
-
-
 def _validate(states: list[PsaState], journal: Journal, context: Context, announce: Announce) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -255,7 +247,6 @@ def _validate(states: list[PsaState], journal: Journal, context: Context, announ
         loaded = load_manifest(state.manifest)
         if loaded.manifest is not None:
             state.psa_id = loaded.manifest.id
-            state.approved = loaded.manifest.approval is not None
         earlier = journal.reusable(state, "validate")
         if earlier is not None:
             state.steps["validate"] = earlier

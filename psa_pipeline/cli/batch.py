@@ -1,4 +1,4 @@
-"""`psa batch run`: a thin shell over batch.run and batch.report."""
+"""`psa batch run` and `psa batch publish`: thin shells over batch.run, batch.publish and batch.report."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from typing import Any
 import click
 from rich.markup import escape
 
+from psa_pipeline.approval.store import default_dir
+from psa_pipeline.batch.publish import publish_batch
 from psa_pipeline.batch.report import write_report
-from psa_pipeline.batch.run import run_batch
-from psa_pipeline.cli.common import channels_option, console
+from psa_pipeline.batch.run import BatchResult, run_batch
+from psa_pipeline.cli.common import approvals_option, build_option, channels_option, console
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.progress import Progress
 from psa_pipeline.core.status import Status
 from psa_pipeline.records.journal import StepOutcome
@@ -28,22 +31,23 @@ def batch() -> None:
 @channels_option
 @click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Build folder; also holds the journal and the report.")  # fmt: skip
-@click.option("--publish", "do_publish", is_flag=True, help="Publish the approved PSAs after building.")
+@approvals_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Local worker processes [default: number of cores].")
-@click.option("--scheduler", help="Run builds and publishes on a Dask cluster, e.g. tcp://10.0.0.5:8786.")
+@click.option("--scheduler", help="Run the builds on a Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.option("--force", is_flag=True, help="Ignore the journal and redo every step.")
 def batch_run(
     folder: Path,
     channels_file: Path | None,
     build_root: Path,
-    do_publish: bool,
+    approvals: Path | None,
     jobs: int | None,
     scheduler: str | None,
     force: bool,
 ) -> None:
-    """Validate, build and (with --publish) publish every PSA below FOLDER, then write a review report.
+    """Validate and build every PSA below FOLDER, then write a review report.
 
-    Invalid, broken or unapproved submissions are reported and the rest go on.
+    Invalid or broken submissions are reported and the rest go on. Publishing
+    is a separate step, after review: psa review, then psa batch publish.
     A journal in the build folder makes the run resumable: after a crash or
     Ctrl-C, running it again redoes nothing that finished. Two runs on the same
     build folder at once are refused. The review report is
@@ -52,15 +56,50 @@ def batch_run(
 
     \b
     Examples:
-      psa batch run submissions/ --publish
+      psa batch run submissions/
       psa batch run submissions/ --scheduler tcp://10.0.0.5:8786 --channels channels.yaml
     """
-    out = console()
     with Progress() as progress:
         steps = _StepLines(progress)
-        result = run_batch(folder, build_root, channels_file, do_publish, jobs, scheduler, force, steps.announce)
+        result = run_batch(folder, build_root, channels_file, jobs, scheduler, force, steps.announce)
         progress.note(f"writing the review report ({len(result.states)} PSAs)...")
-        html_path, json_path = write_report(result, build_root)
+        paths = write_report(result, build_root, approvals or default_dir(build_root))
+    _summary(result, paths)
+    console().print(
+        _("next: review and approve with psa review {folder} --build {build}, then psa batch publish {folder}").format(
+            folder=escape(str(folder)), build=escape(str(build_root))),
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    sys.exit(1 if result.failed else 0)
+
+
+@batch.command("publish")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@channels_option
+@build_option
+@approvals_option
+def batch_publish(folder: Path, channels_file: Path | None, build_root: Path, approvals: Path | None) -> None:
+    """Publish the PSAs below FOLDER that a reviewer approved, then update the review report.
+
+    Each PSA is published only when an approval (psa review or psa approve)
+    covers exactly its current build; the others are refused with the reason
+    and the command to run. Exit codes: 0 all published, 1 some refused or failed.
+
+    \b
+    Example:
+      psa batch publish submissions/ --channels channels.yaml
+    """
+    folder_approvals = approvals or default_dir(build_root)
+    with Progress() as progress:
+        steps = _StepLines(progress)
+        result = publish_batch(folder, build_root, channels_file, folder_approvals, steps.announce)
+        paths = write_report(result, build_root, folder_approvals)
+    _summary(result, paths)
+    sys.exit(1 if result.failed else 0)
+
+
+def _summary(result: BatchResult, paths: tuple[Path, Path]) -> None:
+    out = console()
     failed = result.failed
     out.print(
         f"{len(result.states) - len(failed)} of {len(result.states)} PSA(s) ok, {len(failed)} with problems, "
@@ -70,8 +109,10 @@ def batch_run(
     for state in failed:
         reasons = [f"{step} {o.status}" for step, o in state.steps.items() if not o.status.finished]
         out.print(f"  [red]{escape(state.psa_id or state.key)}[/red]: {escape(', '.join(reasons))}", soft_wrap=True)
-    out.print(f"review report: {escape(str(html_path))} (and {escape(str(json_path))})", highlight=False)
-    sys.exit(1 if failed else 0)
+    out.print(
+        _("review report: {html} (and {json})").format(html=escape(str(paths[0])), json=escape(str(paths[1]))),
+        highlight=False,
+    )
 
 
 class _StepLines:

@@ -21,4 +21,14 @@ assets_option = click.option(
     help="Shared assets folder for `asset:` paths [default: nearest assets/ above each project].",
 )
 
-__all__ = ["assets_option", "channels_option", "console"]
+approvals_option = click.option(
+    "--approvals",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of reviewers' approvals [default: approvals/ beside the build folder].",
+)
+build_option = click.option(
+    "--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+    show_default=True, help="Where `psa build` put the renditions.",
+)  # fmt: skip
+
+__all__ = ["approvals_option", "assets_option", "build_option", "channels_option", "console"]

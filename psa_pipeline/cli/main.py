@@ -7,10 +7,12 @@ import os
 import click
 
 from psa_pipeline import __version__
+from psa_pipeline.cli.approve import approve
 from psa_pipeline.cli.batch import batch
 from psa_pipeline.cli.build import build
 from psa_pipeline.cli.checks import init, probe_command, schema, validate
 from psa_pipeline.cli.publish import publish, verify
+from psa_pipeline.cli.review import review
 from psa_pipeline.core import i18n
 from psa_pipeline.core.progress import Verbosity, set_verbosity
 
@@ -50,5 +52,5 @@ def main(verbose: bool, quiet: bool, lang: str | None) -> None:
         i18n.choose(lang)
 
 
-for command in (validate, build, publish, verify, batch, probe_command, init, schema):
+for command in (validate, build, approve, review, publish, verify, batch, probe_command, init, schema):
     main.add_command(command)

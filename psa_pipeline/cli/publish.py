@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from psa_pipeline.channels.config import load_config
-from psa_pipeline.cli.common import channels_option, console
+from psa_pipeline.cli.common import approvals_option, channels_option, console
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.core.progress import Progress
 from psa_pipeline.publish.publish import describe, publish_all
@@ -25,10 +25,16 @@ from psa_pipeline.validation.validate import find_manifests
 @channels_option
 @click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Where `psa build` put the renditions.")  # fmt: skip
+@approvals_option
 @click.option("--dry-run", is_flag=True, help="Show what would be uploaded where; write nothing.")
 @click.option("--replace", is_flag=True, help="Publish a new version over files published with other content.")
 def publish(
-    paths: tuple[Path, ...], channels_file: Path | None, build_root: Path, dry_run: bool, replace: bool
+    paths: tuple[Path, ...],
+    channels_file: Path | None,
+    build_root: Path,
+    approvals: Path | None,
+    dry_run: bool,
+    replace: bool,
 ) -> None:
     """Publish built, approved PSAs to their channels' destinations.
 
@@ -37,7 +43,9 @@ def publish(
     of a PSA are verified are its publication.json and then the channel's
     catalogue (index.json) written. Files already published with the same
     content are skipped, so an interrupted run resumes; different content is
-    refused unless --replace. PSAs without an approval block are refused.
+    refused unless --replace. A PSA is published only when a reviewer's
+    approval (psa approve or psa review) covers exactly its current build, and
+    its manifest has the agency's `approval:` block.
     S3 credentials come only from the AWS environment, profile or instance role.
 
     \b
@@ -49,7 +57,7 @@ def publish(
     if not manifests:
         raise click.UsageError("no psa.yaml found in the given paths")
     config = load_config(channels_file)
-    results = publish_all(manifests, config, build_root, replace, dry_run, Progress(unit="bytes"))
+    results = publish_all(manifests, config, build_root, replace, dry_run, Progress(unit="bytes"), approvals)
     out = console()
     table = Table(title="psa publish" + (" (dry run: nothing written)" if dry_run else ""))
     for column in ("PSA", "status", "uploaded", "skipped", "refused", "failed"):

@@ -6,12 +6,12 @@ Like DVC's state database: the hash is the truth, the stat triple only saves re-
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from pathlib import Path
 
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
+from psa_pipeline.core.oslock import held
 from psa_pipeline.media.probe import MediaInfo, Stream, probe
 from psa_pipeline.media.runner import tool_version
 
@@ -79,8 +79,7 @@ class Fingerprints:
             if not self.changed:
                 return
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.state_file.with_name(self.state_file.name + ".lock"), "a") as guard:
-                _lock(guard.fileno())
+            with open(self.state_file.with_name(self.state_file.name + ".lock"), "a+b") as guard, held(guard):
                 try:
                     on_disk = json.loads(self.state_file.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
@@ -89,18 +88,6 @@ class Fingerprints:
                 with atomic_text(self.state_file) as handle:
                     json.dump(merged, handle)
             self.changed.clear()
-
-
-def _lock(fd: int) -> None:
-    """Exclusive lock for the merge, released when the file closes; imported here so Windows can import psa."""
-    if sys.platform == "win32":
-        import msvcrt
-
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def ffmpeg_version() -> str:

@@ -1,22 +1,15 @@
-"""An exclusive lock on a file that other processes and other machines (NFS, SMB shares) respect.
-
-`fcntl` exists only on POSIX and `msvcrt` only on Windows, so each is imported where it is used:
-the validate path imports the publish package's config models on every platform.
-"""
+"""Publishing's locks: a destination file held exclusively, with a deadline and a clear message."""
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
+from psa_pipeline.core.oslock import POLL_SECONDS, try_lock, unlock
 from psa_pipeline.publish.destinations import PublishError
-
-POLL_SECONDS = 0.02
 
 
 @contextmanager
@@ -40,37 +33,6 @@ def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
             yield
         finally:
             unlock(handle)
-
-
-def try_lock(handle: BinaryIO) -> bool:
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def unlock(handle: BinaryIO) -> None:
-    if sys.platform == "win32":
-        import msvcrt
-
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        return
-    import fcntl
-
-    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def unique_suffix() -> str:

@@ -18,6 +18,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from psa_pipeline.approval.fingerprint import ApprovalError
+from psa_pipeline.approval.gate import check_approval, check_sign_off
+from psa_pipeline.approval.store import default_dir
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.problems import PsaError
@@ -114,12 +117,16 @@ def publish_psa(
     replace: bool = False,
     dry_run: bool = False,
     progress: BytesDone = lambda n: None,
+    approvals: Path | None = None,
 ) -> PublishResult:
-    """Publish one PSA; problems with it are in the result, never raised."""
+    """Publish one PSA; problems with it are in the result, never raised.
+
+    `approvals`: the approvals folder (default: `approvals/` beside the build folder).
+    """
     result = PublishResult(manifest_file)
     try:
-        _publish(manifest_file, config, build_root, replace, dry_run, progress, result)
-    except (Refused, OwnershipError, StaleBuildError) as exc:
+        _publish(manifest_file, config, build_root, replace, dry_run, progress, result, approvals)
+    except (Refused, OwnershipError, StaleBuildError, ApprovalError) as exc:
         result.status, result.error = Status.REFUSED, str(exc)
     except PsaError as exc:
         result.status, result.error = Status.FAILED, str(exc)
@@ -128,22 +135,23 @@ def publish_psa(
     return result
 
 
-def _load(manifest_file: Path, build_root: Path, result: PublishResult) -> tuple[Manifest, RenditionsRecord]:
+def _load(
+    manifest_file: Path, build_root: Path, result: PublishResult, approvals: Path | None = None
+) -> tuple[Manifest, RenditionsRecord]:
     loaded = load_manifest(manifest_file)
     if loaded.manifest is None:
         raise PsaError(f"invalid manifest; run psa validate {manifest_file}")
     manifest = loaded.manifest
     result.psa_id = manifest.id
-    if manifest.approval is None:
-        raise Refused(
-            f"{manifest_file}: not approved; add an `approval:` block (approved_by, role, date) before publishing"
-        )
+    check_sign_off(manifest_file, manifest.approval)
     build_dir = build_root / manifest.id
     if not (build_dir / RECORD).is_file():
         raise PsaError(f"{build_dir / RECORD} not found; run psa build {manifest_file.parent} first")
     record = RenditionsRecord.read(build_dir / RECORD)
     check_fresh(manifest_file, record, build_dir)
     check_built_files(record, build_dir)
+    # The publisher's approval, bound to these exact bytes (the manifest's block is the agency's sign-off).
+    check_approval(approvals or default_dir(build_root), manifest.id, record)
     return manifest, record
 
 
@@ -193,8 +201,9 @@ def _publish(
     dry_run: bool,
     progress: BytesDone,
     result: PublishResult,
+    approvals: Path | None,
 ) -> None:
-    manifest, record = _load(manifest_file, build_root, result)
+    manifest, record = _load(manifest_file, build_root, result, approvals)
     # Recognition: signed copies to upload instead of the built MP4/MP3 files, and each channel's fingerprints.
     build_dir = build_root / manifest.id
     prepared = Prepared() if dry_run else prepare_publication(record, build_dir, signing_key_from_environment())
@@ -340,6 +349,7 @@ def publish_all(
     replace: bool,
     dry_run: bool,
     progress: Progress | None = None,
+    approvals: Path | None = None,
 ) -> list[PublishResult]:
     """Publish PSAs one after another (uploads are bound by the link, not the cores), with byte progress."""
     progress = progress or Progress(unit="bytes")
@@ -347,7 +357,7 @@ def publish_all(
     with progress:
         for manifest in manifests:
             task = progress.start(manifest.parent.name, _publish_size(manifest, build_root))
-            result = publish_psa(manifest, config, build_root, replace, dry_run, task.advance)
+            result = publish_psa(manifest, config, build_root, replace, dry_run, task.advance, approvals)
             sent = sum(f.size for f in result.files if f.action == "uploaded")
             seconds = task.seconds
             task.finish(
