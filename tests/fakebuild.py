@@ -42,6 +42,9 @@ class FakePsa:
     def project(self) -> Path:
         return self.manifest.parent
 
+    def sha(self, file: str) -> str:
+        return sha256(self.files[file])
+
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -57,29 +60,19 @@ def fake_psa(
     province: str | None = None,
 ) -> FakePsa:
     """Write projects/<id>/psa.yaml and build/<id>/ (renditions.json and one file per channel) below `root`."""
-    name, home = AGENCIES[agency_code]
-    province = province or home
+    province = province or AGENCIES[agency_code][1]
     project = root / "projects" / psa_id
     (project / "media").mkdir(parents=True, exist_ok=True)
     source = project / "media" / "spot.wav"
     source.write_bytes(f"source of {psa_id} v{version}".encode())
-    manifest = project / "psa.yaml"
-    manifest.write_text(
-        textwrap.dedent(f"""\
-        schema: 1
-        id: {psa_id}
-        title: "Tolak Pungli {psa_id}"
-        agency: {{name: {name}, code: {agency_code}, province: {province}}}
+    body = f"""\
         kind: radio-drama
         themes: [pungli]
-        language: ind
         sources: {{audio: media/spot.wav}}
         channels: [{", ".join(channels)}]
         slot: 30
-        approval: {{approved_by: Ahmad, role: Kepala Dinas, date: 2025-02-01}}
-        """),
-        encoding="utf-8",
-    )
+        """
+    manifest = write_manifest(project, psa_id, agency_code, province, body)
     build = root / "build" / psa_id
     build.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
@@ -91,17 +84,7 @@ def fake_psa(
         (build / file).write_bytes(data)
         files[file] = data
         entries.append(_entry(file, channel, data))
-    summary = PsaSummary(
-        id=psa_id,
-        title=f"Tolak Pungli {psa_id}",
-        kind="radio-drama",
-        language="ind",
-        agency=AgencySummary(name=name, code=agency_code, province=province),
-        subtitle_languages=[],
-        year=2025,
-        approval=ApprovalSummary(approved_by="Ahmad", role="Kepala Dinas", date="2025-02-01"),
-        timeline=TimelineSummary(content_start=0, content=3, audio_end=3, total=3),
-    )
+    summary = psa_summary(psa_id, agency_code, province, "radio-drama", [], seconds=3)
     record = RenditionsRecord(
         psa=summary,
         inputs={"psa.yaml": sha256(manifest.read_bytes()), "media/spot.wav": sha256(source.read_bytes())},
@@ -110,6 +93,39 @@ def fake_psa(
     )
     record.write(build / "renditions.json")
     return FakePsa(manifest, root / "build", psa_id, files)
+
+
+def write_manifest(project: Path, psa_id: str, agency_code: str, province: str, body: str) -> Path:
+    """An approved psa.yaml for one of AGENCIES: the common fields, then `body` (kind, sources, channels...)."""
+    name = AGENCIES[agency_code][0]
+    manifest = project / "psa.yaml"
+    head = f"""\
+        schema: 1
+        id: {psa_id}
+        title: "Tolak Pungli {psa_id}"
+        agency: {{name: {name}, code: {agency_code}, province: {province}}}
+        language: ind
+        approval: {{approved_by: Ahmad, role: Kepala Dinas, date: 2025-02-01}}
+        """
+    manifest.write_text(textwrap.dedent(head) + textwrap.dedent(body), encoding="utf-8")
+    return manifest
+
+
+def psa_summary(
+    psa_id: str, agency_code: str, province: str, kind: str, subtitle_languages: list[str], seconds: float
+) -> PsaSummary:
+    """The record's summary of a manifest written by write_manifest."""
+    return PsaSummary(
+        id=psa_id,
+        title=f"Tolak Pungli {psa_id}",
+        kind=kind,
+        language="ind",
+        agency=AgencySummary(name=AGENCIES[agency_code][0], code=agency_code, province=province),
+        subtitle_languages=subtitle_languages,
+        year=2025,
+        approval=ApprovalSummary(approved_by="Ahmad", role="Kepala Dinas", date="2025-02-01"),
+        timeline=TimelineSummary(content_start=0, content=seconds, audio_end=seconds, total=seconds),
+    )
 
 
 def _entry(file: str, channel: str, data: bytes) -> RenditionEntry:

@@ -59,6 +59,12 @@ def _check_segments(value: str, what: str) -> None:
         raise ValueError(f"{what} {value!r} must not have empty, '.' or '..' segments")
 
 
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise ValueError(f"{value!r} must start with https:// (or http:// for a local test server)")
+    return value.rstrip("/") if value else value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -67,8 +73,13 @@ class FolderDestination(_Strict):
     type: Literal["folder"]
     path: Path = Field(description="Root folder; relative paths are taken from the working directory.")
     key_template: Text = DEFAULT_TEMPLATE
+    public_base_url: Text | None = Field(
+        None,
+        description="URL a web server serves this folder at; podcast feeds need it for their absolute links.",
+    )
 
     _check_template = field_validator("key_template")(check_key_template)
+    _check_url = field_validator("public_base_url")(_http_url)
 
 
 class S3Destination(_Strict):
@@ -99,12 +110,7 @@ class S3Destination(_Strict):
         _check_segments(value[:-1], "prefix")
         return value
 
-    @field_validator("endpoint_url", "public_base_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError(f"{value!r} must start with https:// (or http:// for a local test server)")
-        return value.rstrip("/") if value else value
+    _check_urls = field_validator("endpoint_url", "public_base_url")(_http_url)
 
 
 def _by_type(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:

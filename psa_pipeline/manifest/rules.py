@@ -50,6 +50,8 @@ def check_rules(manifest: Manifest, positions: Positions) -> list[Problem]:
     _check_themes(manifest, add)
     _check_province(manifest, add)
     _check_placeholders(manifest, add)
+    if manifest.publish_at and manifest.expires and manifest.expires <= manifest.publish_at:
+        add("error", ("expires",), "`expires` must be after `publish_at`: the PSA would never be listed")
 
     _check_language(manifest.language, ("language",), add)
     languages: dict[str, int] = {}

@@ -29,6 +29,7 @@ from psa_pipeline.publish import transaction
 from psa_pipeline.publish.catalogue import CATALOG_NAME, OwnershipError, check_owner, put_entry, read_catalogue
 from psa_pipeline.publish.destinations import Backend, backend
 from psa_pipeline.publish.freshness import StaleBuildError, check_built_files, check_fresh
+from psa_pipeline.publish.public import Expired, Held, check_schedule, list_publicly
 from psa_pipeline.publish.records import catalogue_entry, publication_record, settle_publication
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import FileAction
@@ -65,6 +66,7 @@ class PublishResult:
     psa_id: str | None = None
     status: Status = Status.FAILED  # ok (published now), cached (already published), refused, failed, skipped
     dry_run: bool = False  # skipped on purpose: nothing was written
+    held: bool = False  # embargoed (publish_at not reached): nothing was written, publish again when due
     error: str | None = None
     files: list[FileOutcome] = field(default_factory=list)
 
@@ -89,6 +91,8 @@ def describe(result: PublishResult) -> str:
     """The status in the words a media team reads in the summary."""
     if result.dry_run:
         return "dry run"
+    if result.held:
+        return "held"
     return {Status.OK: "published", Status.CACHED: "up to date"}.get(result.status, str(result.status))
 
 
@@ -111,12 +115,15 @@ def publish_psa(
     replace: bool = False,
     dry_run: bool = False,
     progress: BytesDone = lambda n: None,
+    now: dt.datetime | None = None,
 ) -> PublishResult:
-    """Publish one PSA; problems with it are in the result, never raised."""
+    """Publish one PSA; problems with it are in the result, never raised. `now` decides embargoes and expiry."""
     result = PublishResult(manifest_file)
     try:
-        _publish(manifest_file, config, build_root, replace, dry_run, progress, result)
-    except (Refused, OwnershipError, StaleBuildError) as exc:
+        _publish(manifest_file, config, build_root, replace, dry_run, progress, result, now or dt.datetime.now(dt.UTC))
+    except Held as exc:
+        result.status, result.held, result.error = Status.SKIPPED, True, str(exc)
+    except (Refused, OwnershipError, StaleBuildError, Expired) as exc:
         result.status, result.error = Status.REFUSED, str(exc)
     except PsaError as exc:
         result.status, result.error = Status.FAILED, str(exc)
@@ -180,8 +187,10 @@ def _publish(
     dry_run: bool,
     progress: BytesDone,
     result: PublishResult,
+    now: dt.datetime,
 ) -> None:
     manifest, record = _load(manifest_file, build_root, result)
+    check_schedule(manifest, manifest_file, now)
     plans = _plan(manifest, record, config, build_root)
     result.files = [f for plan in plans for f in plan.files]
     with ExitStack() as held:
@@ -205,9 +214,11 @@ def _publish(
         written = False
         for plan in plans:
             written |= _upload_channel(plan, manifest, record, progress)
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        stamp = now.astimezone(dt.UTC).replace(microsecond=0).isoformat()
         for plan in plans:
-            written |= _record_channel(plan, manifest, record, now)
+            written |= _record_channel(plan, manifest, record, stamp)
+    # After every channel's catalogue entry is in, and outside the PSA's folder locks.
+    list_publicly(config, manifest, record, plans, now)
     result.status = Status.OK if written else Status.CACHED
 
 

@@ -1,0 +1,119 @@
+"""Published-looking PSAs for the site, feed and schedule tests: a video PSA on radio, web and WhatsApp.
+
+Like fakebuild.py, the build folder is a real `renditions.json` with the input fingerprints psa
+build writes, so publish treats it as a real build; the files' bytes are whatever the test passes
+(random bytes for storage tests, tiny real media from ffmpeg for the browser tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from pathlib import Path
+
+from fakebuild import AGENCIES, FakePsa, psa_summary, sha256, write_manifest
+
+from psa_pipeline.records.renditions import (
+    Captions,
+    LoudnessValues,
+    RenditionEntry,
+    RenditionsRecord,
+    Sidecar,
+    StreamSummary,
+    Target,
+)
+
+BASE_URL = "https://psa.example.go.id"
+
+
+def channels_yaml(root: Path, publish: Path, base_url: str | None = BASE_URL) -> Path:
+    """A channels file publishing every channel to the folder `publish` (served at `base_url`)."""
+    served = f", public_base_url: '{base_url}'" if base_url else ""
+    config = root / "channels.yaml"
+    config.write_text(f"destinations:\n  default: {{type: folder, path: '{publish}'{served}}}\n", encoding="utf-8")
+    return config
+
+
+def _bytes(seed: str, size: int) -> bytes:
+    return (hashlib.sha256(seed.encode()).digest() * (size // 32 + 1))[:size]
+
+
+def site_psa(
+    root: Path,
+    psa_id: str,
+    agency_code: str = "DISKOMINFO-KALTIM",
+    schedule: str = "",
+    themes: str = "pungli, lapor",
+    media: dict[str, bytes] | None = None,
+) -> FakePsa:
+    """projects/<id>/psa.yaml (approved) and build/<id>/ with radio MP3+WAV, web MP4 + VTT/SRT, WhatsApp MP4.
+
+    `media` replaces the made-up bytes of a file by its kind: "mp3", "wav", "mp4", "small.mp4", "ind.vtt", "nij.vtt".
+    """
+    media = media or {}
+    province = AGENCIES[agency_code][1]
+    project = root / "projects" / psa_id
+    (project / "media").mkdir(parents=True, exist_ok=True)
+    source = project / "media" / "main.mp4"
+    source.write_bytes(f"source of {psa_id}".encode())
+    body = f"""\
+        kind: video
+        themes: [{themes}]
+        sources: {{video: media/main.mp4}}
+        subtitles:
+          tracks:
+            - {{lang: ind, cues: [{{start: 0, end: 1.5, text: "Tolak pungli"}}]}}
+            - {{lang: nij, cues: [{{start: 0, end: 1.5, text: "Dia pungli"}}]}}
+        end_card: {{text: "Laporkan pungli: www.lapor.go.id / SMS 1708"}}
+        channels: [radio, web, whatsapp]
+        """
+    manifest = write_manifest(project, psa_id, agency_code, province, textwrap.dedent(body) + schedule)
+    build = root / "build" / psa_id
+    build.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+
+    def put(file: str, kind: str, size: int) -> tuple[str, bytes]:
+        data = media.get(kind) or _bytes(f"{psa_id}/{file}", size)
+        (build / file).write_bytes(data)
+        files[file] = data
+        return file, data
+
+    entries = [
+        _entry(*put(f"{psa_id}-radio-mp3.mp3", "mp3", 4000), "radio", "mp3", video=False),
+        _entry(*put(f"{psa_id}-radio-wav.wav", "wav", 9000), "radio", "wav", video=False),
+        _entry(
+            *put(f"{psa_id}-web-720p.mp4", "mp4", 6000),
+            "web",
+            "720p",
+            video=True,
+            sidecars=[
+                _sidecar(*put(f"{psa_id}-web-720p.{lang}.{fmt}", f"{lang}.{fmt}", 200), lang, fmt)
+                for lang in ("ind", "nij")
+                for fmt in ("vtt", "srt")
+            ],
+        ),
+        _entry(*put(f"{psa_id}-whatsapp-small.mp4", "small.mp4", 3000), "whatsapp", "small", video=True),
+    ]
+    summary = psa_summary(psa_id, agency_code, province, "video", ["ind", "nij"], seconds=2)
+    inputs = {"psa.yaml": sha256(manifest.read_bytes()), "media/main.mp4": sha256(source.read_bytes())}
+    RenditionsRecord(psa=summary, inputs=inputs, program=None, renditions=entries).write(build / "renditions.json")
+    return FakePsa(manifest, root / "build", psa_id, files)
+
+
+def _sidecar(file: str, data: bytes, lang: str, fmt: str) -> Sidecar:
+    return Sidecar(file=file, size=len(data), sha256=sha256(data), lang=lang, format=fmt)
+
+
+def _entry(
+    file: str, data: bytes, channel: str, rendition: str, video: bool, sidecars: list[Sidecar] | None = None
+) -> RenditionEntry:
+    loudness = LoudnessValues(integrated_lufs=-16.0, loudness_range_lu=3.0, true_peak_dbtp=-1.5)
+    streams = [StreamSummary(kind="audio", codec="aac", sample_rate=48000, channels=2)]
+    if video:
+        streams.insert(0, StreamSummary(kind="video", codec="h264", width=320, height=180, frame_rate=25))
+    return RenditionEntry(
+        file=file, size=len(data), sha256=sha256(data), name=f"{channel}/{rendition}", channel=channel,
+        rendition=rendition, duration=2.0, streams=streams, loudness_in=loudness, loudness_out=loudness,
+        target=Target(integrated_lufs=-16.0, true_peak_dbtp=-1.0), gain_db=0.0, limiter_db=None,
+        captions=Captions(soft=["ind", "nij"] if video else []), sidecars=sidecars or [], cache_key=sha256(data),
+    )  # fmt: skip
