@@ -116,7 +116,7 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["mb"] = lambda size: f"{size / 1e6:.1f}"
+        self.env.filters["size"] = lambda size: f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{-(-size // 1000)} kB"
 
     def render(self) -> dict[str, str]:
         pages: dict[str, str] = {}

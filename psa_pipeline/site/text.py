@@ -57,7 +57,6 @@ INDONESIAN: dict[str, str] = {
     ),
     "Bahasa Indonesia": "Bahasa Indonesia",
     "English": "English",
-    "MB": "MB",
 }
 
 
