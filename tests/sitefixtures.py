@@ -45,10 +45,12 @@ def site_psa(
     schedule: str = "",
     themes: str = "pungli, lapor",
     media: dict[str, bytes] | None = None,
+    vertical: tuple[int, int, float] | None = None,
 ) -> FakePsa:
     """projects/<id>/psa.yaml (approved) and build/<id>/ with radio MP3+WAV, web MP4 + VTT/SRT, WhatsApp MP4.
 
-    `media` replaces the made-up bytes of a file by its kind: "mp3", "wav", "mp4", "small.mp4", "ind.vtt", "nij.vtt".
+    `media` replaces the made-up bytes of a file by its kind: "mp3", "wav", "mp4", "small.mp4", "ind.vtt", "nij.vtt",
+    "vertical.mp4". `vertical` (width, height, seconds) adds a `social` channel rendition of that shape.
     """
     media = media or {}
     province = AGENCIES[agency_code][1]
@@ -94,6 +96,11 @@ def site_psa(
         ),
         _entry(*put(f"{psa_id}-whatsapp-small.mp4", "small.mp4", 3000), "whatsapp", "small", video=True),
     ]
+    if vertical:
+        width, height, seconds = vertical
+        social = _entry(*put(f"{psa_id}-social-vertical.mp4", "vertical.mp4", 5000), "social", "vertical", video=True)
+        video = social.streams[0].model_copy(update={"width": width, "height": height})
+        entries.append(social.model_copy(update={"duration": seconds, "streams": [video, *social.streams[1:]]}))
     summary = psa_summary(psa_id, agency_code, province, "video", ["ind", "nij"], seconds=2)
     inputs = {"psa.yaml": sha256(manifest.read_bytes()), "media/main.mp4": sha256(source.read_bytes())}
     RenditionsRecord(psa=summary, inputs=inputs, program=None, renditions=entries).write(build / "renditions.json")

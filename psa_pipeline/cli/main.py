@@ -10,6 +10,7 @@ from psa_pipeline import __version__
 from psa_pipeline.cli.batch import batch
 from psa_pipeline.cli.build import build
 from psa_pipeline.cli.checks import init, probe_command, schema, validate
+from psa_pipeline.cli.kits import kits
 from psa_pipeline.cli.publish import publish, verify
 from psa_pipeline.cli.site import site
 from psa_pipeline.core import i18n
@@ -51,5 +52,5 @@ def main(verbose: bool, quiet: bool, lang: str | None) -> None:
         i18n.choose(lang)
 
 
-for command in (validate, build, publish, verify, batch, probe_command, init, schema, site):
+for command in (validate, build, publish, verify, batch, probe_command, init, schema, site, kits):
     main.add_command(command)
