@@ -17,6 +17,12 @@ from psa_pipeline.publish.kits import KitPlan, plan_kits
 from psa_pipeline.records.renditions import RenditionsRecord
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in English (msgids), whatever the Indonesian catalogue says once it is merged."""
+    monkeypatch.setenv("PSA_LANG", "en")
+
+
 def plans_for(root: Path, psa_id: str, vertical: tuple[int, int, float] | None = None) -> dict[str, KitPlan]:
     psa = site_psa(root, psa_id, vertical=vertical)
     manifest = load_manifest(psa.manifest).manifest

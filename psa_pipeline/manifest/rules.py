@@ -50,8 +50,7 @@ def check_rules(manifest: Manifest, positions: Positions) -> list[Problem]:
     _check_themes(manifest, add)
     _check_province(manifest, add)
     _check_placeholders(manifest, add)
-    if manifest.publish_at and manifest.expires and manifest.expires <= manifest.publish_at:
-        add("error", ("expires",), "`expires` must be after `publish_at`: the PSA would never be listed")
+    _check_schedule(manifest, add)
 
     _check_language(manifest.language, ("language",), add)
     languages: dict[str, int] = {}
@@ -140,6 +139,18 @@ def _check_approval(approval: Approval, add: _Adder) -> None:
     if approval.date > dt.date.today():
         message = f"approval date {approval.date} is in the future: write the date it was approved"
         add("warning", ("approval", "date"), message + " (an error with --strict)")
+
+
+def _check_schedule(manifest: Manifest, add: _Adder) -> None:
+    now = dt.datetime.now(dt.UTC)
+    if manifest.publish_at and manifest.expires and manifest.expires <= manifest.publish_at:
+        add("error", ("expires",), "`expires` must be after `publish_at`: the PSA would never be listed")
+    elif manifest.expires and manifest.expires <= now:
+        add("error", ("expires",), f"`expires` {manifest.expires.isoformat()} has passed: psa publish would refuse "
+            "this PSA; set a later time or remove `expires`")  # fmt: skip
+    if manifest.publish_at and manifest.publish_at <= now:
+        add("warning", ("publish_at",), f"`publish_at` {manifest.publish_at.isoformat()} has passed: psa publish "
+            "publishes at once; remove it, or set a later time to hold the PSA until then")  # fmt: skip
 
 
 def _check_language(code: str, path: YamlPath, add: _Adder) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from psa_pipeline.core.atomic import atomic_text, temporary_name
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.media.runner import run_ffmpeg
@@ -96,29 +97,29 @@ def plan_kits(manifest: Manifest, record: RenditionsRecord, platforms: list[str]
         plans.append(plan)
         rendition = plan.rendition
         if rendition is None:
-            plan.problem = (
-                f"{manifest.id}: no vertical (9:16) rendition for {platform.name}; add `social` to `channels:` in "
-                "psa.yaml and run psa build"
-            )
+            plan.problem = _(
+                "{id}: no vertical (9:16) rendition for {platform}; add `social` to `channels:` in psa.yaml "
+                "and run psa build"
+            ).format(id=manifest.id, platform=platform.name)
             continue
         video = next(s for s in rendition.streams if s.kind == "video")
         if (video.width or 0) < platform.min_width:
-            plan.problem = (
-                f"{manifest.id}: {rendition.name} is {video.width}x{video.height}; {platform.name} needs at least "
-                f"{platform.min_width} pixels wide: use the built-in `social` profile (1080x1920)"
-            )
+            plan.problem = _(
+                "{id}: {rendition} is {width}x{height}; {platform} needs at least {min_width} pixels wide: "
+                "use the built-in `social` profile (1080x1920)"
+            ).format(id=manifest.id, rendition=rendition.name, width=video.width, height=video.height,
+                     platform=platform.name, min_width=platform.min_width)  # fmt: skip
         elif not platform.min_seconds <= rendition.duration <= platform.max_seconds:
-            plan.problem = (
-                f"{manifest.id}: runs {rendition.duration:.1f} s; {platform.name} takes "
-                f"{platform.min_seconds:g}-{platform.max_seconds:g} s: shorten the PSA or leave {key} out"
-            )
+            plan.problem = _("{id}: runs {seconds:.1f} s; {platform} takes {low:g}-{high:g} s: shorten the PSA").format(
+                id=manifest.id, seconds=rendition.duration, platform=platform.name,
+                low=platform.min_seconds, high=platform.max_seconds,
+            )  # fmt: skip
         plan.captions = {lang: caption(manifest, lang, tags[: platform.hashtags_max]) for lang in CAPTION_LANGUAGES}
         longest = max(len(text) for text in plan.captions.values())
         if plan.problem is None and longest > platform.caption_max:
-            plan.problem = (
-                f"{manifest.id}: caption of {longest} characters; {platform.name} takes {platform.caption_max}: "
-                "shorten the title or the end card text"
-            )
+            plan.problem = _(
+                "{id}: caption of {length} characters; {platform} takes {limit}: shorten the title or the end card text"
+            ).format(id=manifest.id, length=longest, platform=platform.name, limit=platform.caption_max)
         # A frame from the content, after any intro jingle: what the PSA is about, not a logo.
         timeline = record.psa.timeline
         plan.cover_at = round(min(timeline.content_start + timeline.content / 3, max(rendition.duration - 0.1, 0)), 2)

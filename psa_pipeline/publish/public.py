@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.channels.destinations import DestinationConfig, FolderDestination
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.publish.destinations import Backend, backend
@@ -41,13 +42,17 @@ def check_schedule(manifest: Manifest, manifest_file: Path, now: dt.datetime) ->
     """Hold an embargoed PSA; refuse one that has already expired (publishing it would list nothing)."""
     if manifest.publish_at and manifest.publish_at > now:
         raise Held(
-            f"{manifest_file}: embargoed until {manifest.publish_at.isoformat()} (publish_at); nothing was "
-            "published. Run psa publish (or psa batch publish) again from then, or change publish_at"
+            _(
+                "{file}: embargoed until {time} (publish_at); nothing was published. "
+                "Run psa publish (or psa batch publish) again from then, or change publish_at"
+            ).format(file=manifest_file, time=manifest.publish_at.isoformat())
         )
     if manifest.expires and manifest.expires <= now:
         raise Expired(
-            f"{manifest_file}: expired on {manifest.expires.isoformat()} (expires); nothing was published. "
-            "Set a later `expires` (or remove it) to publish this PSA"
+            _(
+                "{file}: expired on {time} (expires); nothing was published. "
+                "Set a later `expires` (or remove it) to publish this PSA"
+            ).format(file=manifest_file, time=manifest.expires.isoformat())
         )
 
 
