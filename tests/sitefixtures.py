@@ -46,11 +46,14 @@ def site_psa(
     themes: str = "pungli, lapor",
     media: dict[str, bytes] | None = None,
     vertical: tuple[int, int, float] | None = None,
+    youtube: tuple[str, ...] | None = None,
+    title: str | None = None,
 ) -> FakePsa:
     """projects/<id>/psa.yaml (approved) and build/<id>/ with radio MP3+WAV, web MP4 + VTT/SRT, WhatsApp MP4.
 
     `media` replaces the made-up bytes of a file by its kind: "mp3", "wav", "mp4", "small.mp4", "ind.vtt", "nij.vtt",
-    "vertical.mp4". `vertical` (width, height, seconds) adds a `social` channel rendition of that shape.
+    "vertical.mp4", "yt.mp4". `vertical` (width, height, seconds) adds a `social` channel rendition of that shape;
+    `youtube` (caption languages) a `youtube` channel rendition with SRT sidecars for those languages.
     """
     media = media or {}
     province = AGENCIES[agency_code][1]
@@ -67,9 +70,11 @@ def site_psa(
             - {{lang: ind, cues: [{{start: 0, end: 1.5, text: "Tolak pungli"}}]}}
             - {{lang: nij, cues: [{{start: 0, end: 1.5, text: "Dia pungli"}}]}}
         end_card: {{text: "Laporkan pungli: www.lapor.go.id / SMS 1708"}}
-        channels: [radio, web, whatsapp]
+        channels: [radio, web, whatsapp{", youtube" if youtube is not None else ""}]
         """
     manifest = write_manifest(project, psa_id, agency_code, province, textwrap.dedent(body) + schedule)
+    if title:
+        manifest.write_text(manifest.read_text().replace(f'title: "Tolak Pungli {psa_id}"', f"title: {title!r}"))
     build = root / "build" / psa_id
     build.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
@@ -96,6 +101,11 @@ def site_psa(
         ),
         _entry(*put(f"{psa_id}-whatsapp-small.mp4", "small.mp4", 3000), "whatsapp", "small", video=True),
     ]
+    if youtube is not None:
+        sidecars = [_sidecar(*put(f"{psa_id}-youtube-1080p.{lang}.srt", f"yt.{lang}.srt", 300), lang, "srt")
+                    for lang in youtube]  # fmt: skip
+        entries.append(_entry(*put(f"{psa_id}-youtube-1080p.mp4", "yt.mp4", 7000), "youtube", "1080p", video=True,
+                              sidecars=sidecars))  # fmt: skip
     if vertical:
         width, height, seconds = vertical
         social = _entry(*put(f"{psa_id}-social-vertical.mp4", "vertical.mp4", 5000), "social", "vertical", video=True)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser import CHROMIUM_BINARY, CHROMIUM_WRAPPER, LAUNCH_ARGS, PHONE, check_page, chromium_available
-from helpers import ffmpeg
+from helpers import ffmpeg, serving
 from sitefixtures import channels_yaml, site_psa
 
 from psa_pipeline.channels.config import load_config
@@ -62,13 +61,8 @@ def server(published: tuple[Path, dict[str, bytes]]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(published[0]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(functools.partial(Quiet, directory=str(published[0]))) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

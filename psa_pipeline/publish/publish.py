@@ -31,6 +31,7 @@ from psa_pipeline.publish.destinations import Backend, backend
 from psa_pipeline.publish.freshness import StaleBuildError, check_built_files, check_fresh
 from psa_pipeline.publish.public import Expired, Held, check_schedule, list_publicly
 from psa_pipeline.publish.records import catalogue_entry, publication_record, settle_publication
+from psa_pipeline.publish.youtube import publish_youtube, split_youtube
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import FileAction
 from psa_pipeline.records.publication import PlannedFile, ReplaceIntent
@@ -190,7 +191,20 @@ def _publish(
     now: dt.datetime,
 ) -> None:
     manifest, record = _load(manifest_file, build_root, result)
-    check_schedule(manifest, manifest_file, now)
+    record, youtube = split_youtube(config, record, build_root / manifest.id)
+
+    def to_youtube() -> bool:
+        def folder(channel: str) -> str:
+            return key_for(config.destination_for(channel).key_template, manifest, record.psa.year, channel, "")
+
+        return publish_youtube(youtube, config, manifest, record, folder, replace, now)
+
+    try:
+        check_schedule(manifest, manifest_file, now)
+    except Held:
+        if youtube and not dry_run:
+            to_youtube()  # uploaded private with publishAt: YouTube releases it at the embargo itself
+        raise
     plans = _plan(manifest, record, config, build_root)
     result.files = [f for plan in plans for f in plan.files]
     with ExitStack() as held:
@@ -217,6 +231,8 @@ def _publish(
         stamp = now.astimezone(dt.UTC).replace(microsecond=0).isoformat()
         for plan in plans:
             written |= _record_channel(plan, manifest, record, stamp)
+    if youtube:
+        written |= to_youtube()
     # After every channel's catalogue entry is in, and outside the PSA's folder locks.
     list_publicly(config, manifest, record, plans, now)
     result.status = Status.OK if written else Status.CACHED
