@@ -215,3 +215,67 @@ def test_a_title_youtube_refuses_is_named_before_uploading(tmp_path: Path, serve
     assert result.status == Status.FAILED
     assert "tolak-pungli-yt: the title" in (result.error or "") and "shorten `title`" in (result.error or "")
     assert state.uploads() == 0
+
+
+def test_sign_in_runs_the_installed_app_flow_and_stores_a_private_token(
+    tmp_path: Path, server: tuple[str, State], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The flow up to Google's redirect: the browser step is ours (a request to the redirect URI), the rest is real."""
+    import queue
+    import threading
+    import urllib.parse
+    import urllib.request
+    import webbrowser
+
+    from psa_pipeline.publish.youtube_api import sign_in
+
+    url, _state = server
+    secrets = tmp_path / "client_secret.json"
+    secrets.write_text(json.dumps({"installed": {
+        "client_id": "psa.apps", "client_secret": "not-a-secret", "auth_uri": f"{url}/auth",
+        "token_uri": f"{url}/token", "redirect_uris": ["http://localhost"],
+    }}))  # fmt: skip
+    opened: queue.Queue[str] = queue.Queue()
+
+    class Browser:
+        def open(self, address: str, new: int = 0, autoraise: bool = True) -> bool:
+            opened.put(address)
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: Browser())
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the loopback token endpoint is plain http
+    token = tmp_path / "config" / "youtube-token.json"
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            sign_in(secrets, token)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    consent = urllib.parse.urlsplit(opened.get(timeout=20))
+    asked = urllib.parse.parse_qs(consent.query)
+    assert consent.path == "/auth" and "https://www.googleapis.com/auth/youtube.upload" in asked["scope"][0]
+    redirect = asked["redirect_uri"][0]
+    assert redirect.startswith("http://127.0.0.1:")
+    query = urllib.parse.urlencode({"code": "loopback-consent-code", "state": asked["state"][0]})
+    with urllib.request.urlopen(f"{redirect}?{query}", timeout=20) as answer:
+        assert b"Signed in" in answer.read()
+    thread.join(timeout=20)
+    assert not errors, errors
+    assert os.stat(token).st_mode & 0o777 == 0o600
+    stored = json.loads(token.read_text())
+    assert stored["refresh_token"] == REFRESH
+    assert TOKEN not in capsys.readouterr().out and REFRESH not in capsys.readouterr().out
+
+
+def test_auth_command_refuses_a_file_that_is_not_an_oauth_client(tmp_path: Path) -> None:
+    from helpers import run_psa
+
+    secrets = tmp_path / "client_secret.json"
+    secrets.write_text('{"web": {}}')
+    result = run_psa("--lang", "en", "auth", "youtube", "--client-secrets", secrets, "--no-browser")
+    assert result.code == 1
+    assert "is not an OAuth client of type Desktop app" in result.stdout + result.stderr

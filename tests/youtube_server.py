@@ -29,6 +29,8 @@ from helpers import serving
 
 TOKEN = "ya29.loopback-token"
 REFRESH = "loopback-refresh"
+CODE = "loopback-consent-code"
+SCOPES = ["https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.force-ssl"]
 
 
 @dataclass
@@ -86,7 +88,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.state.log.append(f"{method} {url.path}")
         if url.path == "/token":
             body = urllib.parse.parse_qs(self._body().decode())
-            if self.state.revoked or body.get("refresh_token") != [REFRESH]:
+            if body.get("grant_type") == ["authorization_code"] and body.get("code") == [CODE]:
+                self._send(200, {"access_token": TOKEN, "refresh_token": REFRESH, "expires_in": 3600,
+                                 "token_type": "Bearer", "scope": " ".join(SCOPES)})  # fmt: skip
+            elif self.state.revoked or body.get("refresh_token") != [REFRESH]:
                 self._send(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
             else:
                 self._send(200, {"access_token": TOKEN, "expires_in": 3600, "token_type": "Bearer"})

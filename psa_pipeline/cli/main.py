@@ -7,6 +7,7 @@ import os
 import click
 
 from psa_pipeline import __version__
+from psa_pipeline.cli.auth import auth
 from psa_pipeline.cli.batch import batch
 from psa_pipeline.cli.build import build
 from psa_pipeline.cli.checks import init, probe_command, schema, validate
@@ -52,5 +53,5 @@ def main(verbose: bool, quiet: bool, lang: str | None) -> None:
         i18n.choose(lang)
 
 
-for command in (validate, build, publish, verify, batch, probe_command, init, schema, site, kits):
+for command in (validate, build, publish, verify, batch, probe_command, init, schema, site, kits, auth):
     main.add_command(command)

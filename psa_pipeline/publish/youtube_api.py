@@ -146,3 +146,30 @@ def explain(error: Exception, psa_id: str, what: str) -> YouTubeError:
             _("{id}: YouTube refused the sign-in (revoked or expired); {fix}").format(id=psa_id, fix=AUTH_FIX)
         )
     return YouTubeError(f"{psa_id}: YouTube refused {what}: HTTP {status} {reason} {message}".rstrip())
+
+
+def sign_in(client_secrets: Path, token_file: Path, port: int = 0, open_browser: bool = True) -> None:
+    """OAuth for installed apps: Google's consent page in a browser, the answer on 127.0.0.1, a 0600 token file.
+
+    The token is never printed; only the address to open is, for a machine without a browser.
+    """
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    try:
+        flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets), SCOPES)
+    except (ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise AuthError(
+            _("{file} is not an OAuth client of type Desktop app ({error}); download it again from the Google "
+              "Cloud console (APIs & Services > Credentials)").format(file=client_secrets, error=exc)
+        ) from None  # fmt: skip
+    try:
+        credentials = flow.run_local_server(
+            host="127.0.0.1", port=port, open_browser=open_browser, timeout_seconds=600,
+            authorization_prompt_message=_("Open this address in a browser to sign in to YouTube:\n{url}"),
+            success_message=_("Signed in. You can close this window and go back to psa."),
+        )  # fmt: skip
+    except Exception as exc:  # oauthlib, requests and wsgiref errors alike end the sign-in
+        raise AuthError(
+            _("YouTube sign-in did not finish: {error}").format(error=f"{type(exc).__name__}: {exc}")
+        ) from None
+    save_token(token_file, credentials)
