@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -279,3 +280,27 @@ def test_auth_command_refuses_a_file_that_is_not_an_oauth_client(tmp_path: Path)
     result = run_psa("--lang", "en", "auth", "youtube", "--client-secrets", secrets, "--no-browser")
     assert result.code == 1
     assert "is not an OAuth client of type Desktop app" in result.stdout + result.stderr
+
+
+def test_new_content_is_refused_without_replace_and_replace_updates_without_uploading(
+    tmp_path: Path, server: tuple[str, State]
+) -> None:
+    url, state = server
+    assert publish(tmp_path, url).status == Status.OK
+    [video] = state.videos.values()
+    # A rebuild with other video bytes (and a new title) for the same PSA.
+    shutil.rmtree(tmp_path / "build")
+    psa = site_psa(tmp_path, "tolak-pungli-yt", media={"yt.mp4": VIDEO[::-1]}, youtube=("ind", "nij"),
+                   title="Tolak Pungli di Pasar Baru")  # fmt: skip
+    config = load_config(tmp_path / "channels.yaml")
+    refused = publish_psa(psa.manifest, config, psa.build_root, now=NOW)
+    assert refused.status == Status.FAILED
+    assert f"tolak-pungli-yt: already on YouTube as {video.id} with other content; use --replace" in (
+        refused.error or ""
+    )
+    replaced = publish_psa(psa.manifest, config, psa.build_root, replace=True, now=NOW)
+    assert replaced.status == Status.OK, replaced.error
+    assert state.uploads() == 1 and video.snippet["title"] == "Tolak Pungli di Pasar Baru"
+    assert {c["sha256"] for c in state.captions.values()} == {
+        srt_sha(tmp_path, "tolak-pungli-yt", "ind"), srt_sha(tmp_path, "tolak-pungli-yt", "nij"),
+    }  # fmt: skip
