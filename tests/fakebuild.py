@@ -45,8 +45,11 @@ class FakePsa:
     def project(self) -> Path:
         return self.manifest.parent
 
+    def sha(self, file: str) -> str:
+        return sha256(self.files[file])
 
-def _sound(seed: bytes, size: int) -> bytes:
+
+def sound(seed: bytes, size: int) -> bytes:
     """A tiny WAV of noise made from `seed`: real media (publishing fingerprints it), distinct per PSA and version."""
     samples = (hashlib.sha256(seed).digest() * (size // 32 + 1))[: max(2, size - 44) // 2 * 2]
     out = io.BytesIO()
@@ -77,29 +80,19 @@ def fake_psa(
     `approved`: also record a reviewer's approval of exactly this build in root/approvals/ (`approve`),
     as publishing needs; a new version is a new build, approved again unless told not to.
     """
-    name, home = AGENCIES[agency_code]
-    province = province or home
+    province = province or AGENCIES[agency_code][1]
     project = root / "projects" / psa_id
     (project / "media").mkdir(parents=True, exist_ok=True)
     source = project / "media" / "spot.wav"
     source.write_bytes(f"source of {psa_id} v{version}".encode())
-    manifest = project / "psa.yaml"
-    manifest.write_text(
-        textwrap.dedent(f"""\
-        schema: 1
-        id: {psa_id}
-        title: "Tolak Pungli {psa_id}"
-        agency: {{name: {name}, code: {agency_code}, province: {province}}}
+    body = f"""\
         kind: radio-drama
         themes: [pungli]
-        language: ind
         sources: {{audio: media/spot.wav}}
         channels: [{", ".join(channels)}]
         slot: 30
-        approval: {{approved_by: Ahmad, role: Kepala Dinas, date: 2025-02-01}}
-        """),
-        encoding="utf-8",
-    )
+        """
+    manifest = write_manifest(project, psa_id, agency_code, province, body)
     build = root / "build" / psa_id
     build.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
@@ -107,21 +100,11 @@ def fake_psa(
     for channel in channels:
         file = f"{psa_id}-{channel}-spot.mp3"
         seed = f"{psa_id}/{channel}/v{version}".encode()
-        data = _sound(seed, size)
+        data = sound(seed, size)
         (build / file).write_bytes(data)
         files[file] = data
         entries.append(_entry(file, channel, data))
-    summary = PsaSummary(
-        id=psa_id,
-        title=f"Tolak Pungli {psa_id}",
-        kind="radio-drama",
-        language="ind",
-        agency=AgencySummary(name=name, code=agency_code, province=province),
-        subtitle_languages=[],
-        year=2025,
-        approval=ApprovalSummary(approved_by="Ahmad", role="Kepala Dinas", date="2025-02-01"),
-        timeline=TimelineSummary(content_start=0, content=3, audio_end=3, total=3),
-    )
+    summary = psa_summary(psa_id, agency_code, province, "radio-drama", [], seconds=3)
     record = RenditionsRecord(
         psa=summary,
         inputs={"psa.yaml": sha256(manifest.read_bytes()), "media/spot.wav": sha256(source.read_bytes())},
@@ -139,6 +122,39 @@ def approve(fake: FakePsa) -> None:
     from helpers import approve_build
 
     approve_build(fake.build_root, fake.psa_id)
+
+
+def write_manifest(project: Path, psa_id: str, agency_code: str, province: str, body: str) -> Path:
+    """An approved psa.yaml for one of AGENCIES: the common fields, then `body` (kind, sources, channels...)."""
+    name = AGENCIES[agency_code][0]
+    manifest = project / "psa.yaml"
+    head = f"""\
+        schema: 1
+        id: {psa_id}
+        title: "Tolak Pungli {psa_id}"
+        agency: {{name: {name}, code: {agency_code}, province: {province}}}
+        language: ind
+        approval: {{approved_by: Ahmad, role: Kepala Dinas, date: 2025-02-01}}
+        """
+    manifest.write_text(textwrap.dedent(head) + textwrap.dedent(body), encoding="utf-8")
+    return manifest
+
+
+def psa_summary(
+    psa_id: str, agency_code: str, province: str, kind: str, subtitle_languages: list[str], seconds: float
+) -> PsaSummary:
+    """The record's summary of a manifest written by write_manifest."""
+    return PsaSummary(
+        id=psa_id,
+        title=f"Tolak Pungli {psa_id}",
+        kind=kind,
+        language="ind",
+        agency=AgencySummary(name=AGENCIES[agency_code][0], code=agency_code, province=province),
+        subtitle_languages=subtitle_languages,
+        year=2025,
+        approval=ApprovalSummary(approved_by="Ahmad", role="Kepala Dinas", date="2025-02-01"),
+        timeline=TimelineSummary(content_start=0, content=seconds, audio_end=seconds, total=seconds),
+    )
 
 
 def _entry(file: str, channel: str, data: bytes) -> RenditionEntry:

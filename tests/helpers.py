@@ -6,12 +6,16 @@ A plain module (`from helpers import ...`), not conftest: conftest is pytest's, 
 from __future__ import annotations
 
 import array
+import http.server
 import math
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,3 +163,16 @@ def approve_build(build_root: Path, psa_id: str, approvals: Path | None = None) 
     from psa_pipeline.approval.store import default_dir
 
     decide(approvals or default_dir(build_root), build_root, psa_id, "Siti Rahmawati", "Kepala Bidang IKP", "approve")
+
+
+@contextmanager
+def serving(handler: type[http.server.BaseHTTPRequestHandler] | Any) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 at a free port in a thread; yields the base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -24,8 +24,10 @@ PLACEHOLDER = re.compile(r"\{[a-z_]*(?::[^}]*)?\}")
 def _source_msgids() -> set[str | tuple[str, ...]]:
     """Every message in the package's source now, extracted the way `make i18n` does."""
     found: set[str | tuple[str, ...]] = set()
-    method_map = [("**.py", "python")]
-    for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT / "psa_pipeline"), method_map):
+    # As babel.cfg says: Python modules, and the Jinja2 templates of the report, review app and site.
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT / "psa_pipeline"), method_map, options):
         found.add(message)
     return found
 

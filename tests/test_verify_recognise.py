@@ -156,7 +156,8 @@ def test_a_copy_is_recognised_against_a_catalogue_in_s3(
     official = next((published / "build").rglob("whatsapp/*-whatsapp-small.mp4"))
     copy = whatsapp_copy(official, tmp_path / "dari-whatsapp.mp4")
     catalog = f"s3://{s3_bucket}/psa/"
-    result = run_psa("verify", copy, "--catalog", catalog, "--endpoint-url", s3_server.endpoint_url, "--json")
+    endpoint = ("--endpoint-url", s3_server.endpoint_url, "--allow-http")  # the loopback S3 server speaks http
+    result = run_psa("verify", copy, "--catalog", catalog, *endpoint, "--json")
     verdict = json.loads(result.stdout)
     assert result.code == 0 and (verdict["verdict"], verdict["psa_id"]) == ("official-copy", "pajak-jujur"), verdict
 

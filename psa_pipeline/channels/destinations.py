@@ -59,6 +59,12 @@ def _check_segments(value: str, what: str) -> None:
         raise ValueError(f"{what} {value!r} must not have empty, '.' or '..' segments")
 
 
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise ValueError(f"{value!r} must start with https:// (or http:// for a local test server)")
+    return value.rstrip("/") if value else value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -67,8 +73,13 @@ class FolderDestination(_Strict):
     type: Literal["folder"]
     path: Path = Field(description="Root folder; relative paths are taken from the working directory.")
     key_template: Text = DEFAULT_TEMPLATE
+    public_base_url: Text | None = Field(
+        None,
+        description="URL a web server serves this folder at; podcast feeds need it for their absolute links.",
+    )
 
     _check_template = field_validator("key_template")(check_key_template)
+    _check_url = field_validator("public_base_url")(_http_url)
 
 
 class S3Destination(_Strict):
@@ -99,23 +110,48 @@ class S3Destination(_Strict):
         _check_segments(value[:-1], "prefix")
         return value
 
-    @field_validator("endpoint_url", "public_base_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError(f"{value!r} must start with https:// (or http:// for a local test server)")
-        return value.rstrip("/") if value else value
+    _check_urls = field_validator("endpoint_url", "public_base_url")(_http_url)
+
+
+class YouTubeDestination(_Strict):
+    """A YouTube channel, through the YouTube Data API v3 (google-api-python-client); see README "YouTube"."""
+
+    type: Literal["youtube"]
+    token_file: Path = Field(description="OAuth token written by `psa auth youtube` (kept with 0600 permissions).")
+    category_id: Annotated[str, Field(pattern=r"^[0-9]{1,3}$")] = Field(
+        "29", description="YouTube video category; 29 is Nonprofits & Activism, 25 News & Politics."
+    )
+    privacy: Literal["public", "unlisted"] = Field(
+        "public", description="What the video becomes once published; it is private until then."
+    )
+    playlist: Literal["agency", "campaign", "none"] = Field(
+        "agency", description="Add each video to a playlist per agency, or per campaign (`campaign:` below)."
+    )
+    campaign: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    site_url: Text | None = Field(None, description="Public site address, linked from each video's description.")
+    api_endpoint: Text | None = Field(None, description="Only for tests: a local server instead of Google's.")
+    chunk_megabytes: float = Field(8, gt=0, le=1024, description="Resumable upload chunk size.")
+    max_retries: int = Field(5, ge=0, le=20, description="Retries of each request and chunk, with backoff.")
+    timeout_seconds: float = Field(60, gt=0, le=600, description="How long one request may wait for YouTube.")
+    key_template: Text = Field(
+        DEFAULT_TEMPLATE, description="Where its publication.json (with the video id) goes in the web destination."
+    )
+
+    _check_template = field_validator("key_template")(check_key_template)
+    _check_urls = field_validator("site_url", "api_endpoint")(_http_url)
 
 
 def _by_type(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     # Chosen by hand rather than with a pydantic discriminator: a discriminator puts its tag into
     # every error's location (destinations.web.s3.prefix), which has no line in the YAML file.
-    kinds: dict[object, type[BaseModel]] = {"folder": FolderDestination, "s3": S3Destination}
+    kinds: dict[object, type[BaseModel]] = {
+        "folder": FolderDestination, "s3": S3Destination, "youtube": YouTubeDestination,
+    }  # fmt: skip
     if isinstance(value, dict) and value.get("type") in kinds:
         return kinds[value["type"]].model_validate(value)
-    if isinstance(value, FolderDestination | S3Destination):
+    if isinstance(value, FolderDestination | S3Destination | YouTubeDestination):
         return handler(value)
-    raise ValueError("a destination needs `type: folder` or `type: s3`")
+    raise ValueError("a destination needs `type: folder`, `type: s3` or `type: youtube`")
 
 
-DestinationConfig = Annotated[FolderDestination | S3Destination, WrapValidator(_by_type)]
+DestinationConfig = Annotated[FolderDestination | S3Destination | YouTubeDestination, WrapValidator(_by_type)]

@@ -8,11 +8,14 @@ import click
 
 from psa_pipeline import __version__
 from psa_pipeline.cli.approve import approve
+from psa_pipeline.cli.auth import auth
 from psa_pipeline.cli.batch import batch
 from psa_pipeline.cli.build import build
 from psa_pipeline.cli.checks import init, probe_command, schema, validate
+from psa_pipeline.cli.kits import kits
 from psa_pipeline.cli.publish import publish, verify
 from psa_pipeline.cli.review import review
+from psa_pipeline.cli.site import site
 from psa_pipeline.core import i18n
 from psa_pipeline.core.progress import Verbosity, set_verbosity
 
@@ -52,5 +55,19 @@ def main(verbose: bool, quiet: bool, lang: str | None) -> None:
         i18n.choose(lang)
 
 
-for command in (validate, build, approve, review, publish, verify, batch, probe_command, init, schema):
+for command in (
+    validate,
+    build,
+    approve,
+    review,
+    publish,
+    verify,
+    batch,
+    probe_command,
+    init,
+    schema,
+    site,
+    kits,
+    auth,
+):
     main.add_command(command)

@@ -78,7 +78,7 @@ def publish(
         for result in results:
             for f in result.files:
                 out.print(f"{f.action:>13}  {escape(str(f.local))} -> {escape(f.url)}", highlight=False, soft_wrap=True)
-    sys.exit(0 if all(r.status.finished or r.dry_run for r in results) else 1)
+    sys.exit(0 if all(r.status.finished or r.dry_run or r.held for r in results) else 1)
 
 
 @click.command()

@@ -63,6 +63,17 @@ Seconds = Annotated[float, Field(ge=0, le=3600)]
 Gain = Annotated[float, Field(ge=-60, le=24)]
 
 
+def _with_zone(value: dt.datetime) -> dt.datetime:
+    # Indonesia spans three time zones: a time without one would embargo a PSA an hour or two off.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("needs a time zone, e.g. 2026-12-10T08:00:00+07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)")
+    return value
+
+
+# Schedules: a date and time with its zone (YAML `2026-12-10 08:00:00+07:00` or ISO 8601 in quotes).
+ZonedTime = Annotated[dt.datetime, AfterValidator(_with_zone)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -188,6 +199,14 @@ class Manifest(Strict):
     )
     audiogram: bool = Field(False, description="Radio drama: make a video (still card + waveform) for video channels.")
     approval: Approval | None = None
+    publish_at: ZonedTime | None = Field(
+        None,
+        description="Embargo: not published before this time (with its zone, e.g. 2026-12-10T08:00:00+07:00); "
+        "psa publish holds the PSA until then and `psa batch publish` picks it up when it is due.",
+    )
+    expires: ZonedTime | None = Field(
+        None, description="From this time the public site and podcast feeds no longer list the PSA (files stay)."
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -53,6 +53,7 @@ def check_rules(manifest: Manifest, positions: Positions) -> list[Problem]:
     _check_themes(manifest, add)
     _check_province(manifest, add)
     _check_placeholders(manifest, add)
+    _check_schedule(manifest, add)
 
     _check_language(manifest.language, ("language",), add)
     languages: dict[str, int] = {}
@@ -157,6 +158,21 @@ def _check_approval(approval: Approval, add: _Adder) -> None:
     if approval.date > dt.date.today():
         message = _("approval date {date} is in the future: write the date it was approved (an error with --strict)")
         add("warning", ("approval", "date"), message.format(date=approval.date))
+
+
+def _check_schedule(manifest: Manifest, add: _Adder) -> None:
+    now = dt.datetime.now(dt.UTC)
+    if manifest.publish_at and manifest.expires and manifest.expires <= manifest.publish_at:
+        add("error", ("expires",), _("`expires` must be after `publish_at`: the PSA would never be listed"))
+    elif manifest.expires and manifest.expires <= now:
+        message = _(
+            "`expires` {when} has passed: psa publish would refuse this PSA; set a later time or remove `expires`"
+        )
+        add("error", ("expires",), message.format(when=manifest.expires.isoformat()))
+    if manifest.publish_at and manifest.publish_at <= now:
+        message = _("`publish_at` {when} has passed: psa publish publishes at once; remove it, or set a later time "
+                    "to hold the PSA until then")  # fmt: skip
+        add("warning", ("publish_at",), message.format(when=manifest.publish_at.isoformat()))
 
 
 def _check_language(code: str, path: YamlPath, add: _Adder) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from psa_pipeline.channels.destinations import FolderDestination, S3Destination
+from psa_pipeline.channels.destinations import FolderDestination, S3Destination, YouTubeDestination
 from psa_pipeline.core.problems import PsaError
 
 Progress = Callable[[int], None]
@@ -52,7 +52,10 @@ class Backend(Protocol):
     def abort_stale_uploads(self, folder: str) -> int: ...
 
 
-def backend(config: FolderDestination | S3Destination) -> Backend:
+def backend(config: FolderDestination | S3Destination | YouTubeDestination) -> Backend:
+    if isinstance(config, YouTubeDestination):
+        # YouTube is not storage: publish.py hands youtube channels to publish/youtube.py before planning uploads.
+        raise PublishError("a `type: youtube` destination cannot store files; give this channel a folder or s3 one")
     if isinstance(config, FolderDestination):
         from psa_pipeline.publish.folder import FolderBackend
 

@@ -32,7 +32,9 @@ from psa_pipeline.publish import transaction
 from psa_pipeline.publish.catalogue import CATALOG_NAME, OwnershipError, check_owner, put_entry, read_catalogue
 from psa_pipeline.publish.destinations import Backend, backend
 from psa_pipeline.publish.freshness import StaleBuildError, check_built_files, check_fresh
+from psa_pipeline.publish.public import Expired, Held, check_schedule, list_publicly
 from psa_pipeline.publish.records import catalogue_entry, publication_record, settle_publication
+from psa_pipeline.publish.youtube import publish_youtube, split_youtube
 from psa_pipeline.recognise.credentials import signing_key_from_environment
 from psa_pipeline.recognise.publishing import Prepared, prepare_publication
 from psa_pipeline.records.base import RecordError
@@ -70,6 +72,7 @@ class PublishResult:
     psa_id: str | None = None
     status: Status = Status.FAILED  # ok (published now), cached (already published), refused, failed, skipped
     dry_run: bool = False  # skipped on purpose: nothing was written
+    held: bool = False  # embargoed (publish_at not reached): nothing was written, publish again when due
     error: str | None = None
     files: list[FileOutcome] = field(default_factory=list)
 
@@ -95,6 +98,8 @@ def describe(result: PublishResult) -> str:
     """The status in the words a media team reads in the summary."""
     if result.dry_run:
         return "dry run"
+    if result.held:
+        return "held"
     return {Status.OK: "published", Status.CACHED: "up to date"}.get(result.status, str(result.status))
 
 
@@ -118,15 +123,20 @@ def publish_psa(
     dry_run: bool = False,
     progress: BytesDone = lambda n: None,
     approvals: Path | None = None,
+    now: dt.datetime | None = None,
 ) -> PublishResult:
     """Publish one PSA; problems with it are in the result, never raised.
 
-    `approvals`: the approvals folder (default: `approvals/` beside the build folder).
+    `approvals`: the approvals folder (default: `approvals/` beside the build folder). `now` decides
+    embargoes and expiry.
     """
     result = PublishResult(manifest_file)
+    when = now or dt.datetime.now(dt.UTC)
     try:
-        _publish(manifest_file, config, build_root, replace, dry_run, progress, result, approvals)
-    except (Refused, OwnershipError, StaleBuildError, ApprovalError) as exc:
+        _publish(manifest_file, config, build_root, replace, dry_run, progress, result, approvals, when)
+    except Held as exc:
+        result.status, result.held, result.error = Status.SKIPPED, True, str(exc)
+    except (Refused, OwnershipError, StaleBuildError, ApprovalError, Expired) as exc:
         result.status, result.error = Status.REFUSED, str(exc)
     except PsaError as exc:
         result.status, result.error = Status.FAILED, str(exc)
@@ -202,10 +212,25 @@ def _publish(
     progress: BytesDone,
     result: PublishResult,
     approvals: Path | None,
+    now: dt.datetime,
 ) -> None:
     manifest, record = _load(manifest_file, build_root, result, approvals)
-    # Recognition: signed copies to upload instead of the built MP4/MP3 files, and each channel's fingerprints.
     build_dir = build_root / manifest.id
+    record, youtube = split_youtube(config, record, build_dir)
+
+    def to_youtube() -> bool:
+        def folder(channel: str) -> str:
+            return key_for(config.destination_for(channel).key_template, manifest, record.psa.year, channel, "")
+
+        return publish_youtube(youtube, config, manifest, record, folder, replace, now)
+
+    try:
+        check_schedule(manifest, manifest_file, now)
+    except Held:
+        if youtube and not dry_run:
+            to_youtube()  # uploaded private with publishAt: YouTube releases it at the embargo itself
+        raise
+    # Recognition: signed copies to upload instead of the built MP4/MP3 files, and each channel's fingerprints.
     prepared = Prepared() if dry_run else prepare_publication(record, build_dir, signing_key_from_environment())
     plans = _plan(manifest, record, config, build_dir, prepared)
     result.files = [f for plan in plans for f in plan.files]
@@ -230,9 +255,13 @@ def _publish(
         written = False
         for plan in plans:
             written |= _upload_channel(plan, manifest, record, progress)
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        stamp = now.astimezone(dt.UTC).replace(microsecond=0).isoformat()
         for plan in plans:
-            written |= _record_channel(plan, manifest, record, now)
+            written |= _record_channel(plan, manifest, record, stamp)
+    if youtube:
+        written |= to_youtube()
+    # After every channel's catalogue entry is in, and outside the PSA's folder locks.
+    list_publicly(config, manifest, record, plans, now)
     result.status = Status.OK if written else Status.CACHED
 
 
