@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT, ffmpeg, make_tone, make_video, run_psa, video_project
+from helpers import ROOT, approve_build, ffmpeg, make_tone, make_video, run_psa, video_project
 from psa_media import whatsapp_copy
 from s3fixtures import S3Server
 from signing_ca import make_signing_files
@@ -32,8 +32,10 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PSA_SIGNING_CERT", str(chain))
         env.setenv("PSA_SIGNING_KEY", str(key))
+        env.setenv("PSA_LANG", "en")  # module-scoped: the per-test English fixture has not run yet
         built = run_psa("build", "--channels", config, "-o", root / "build", folder)
         assert built.code == 0, built.stdout + built.stderr
+        approve_build(root / "build", "pajak-jujur")  # a reviewer approved exactly this build
         first = run_psa("publish", "--channels", config, "--build", root / "build", folder)
         assert first.code == 0, first.stdout + first.stderr
         again = run_psa("publish", "--channels", config, "--build", root / "build", folder)
