@@ -22,8 +22,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the test corpus' PSA synthesiser
+sys.path.append(str(ROOT / "tools" / "bench"))  # the benchmarks' shared helpers (after tests: both have a helpers.py)
 
-from benchlib import wait_for_quiet  # noqa: E402
+from common import wait_for_quiet  # noqa: E402
 from psa_media import make_psa, sentences, speech, whatsapp_copy  # noqa: E402
 
 from psa_pipeline.recognise.catalogue import build_index  # noqa: E402
