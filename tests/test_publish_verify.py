@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fakebuild import FakePsa, fake_psa
-from helpers import run_psa
+from helpers import run_psa, serving
 from s3fixtures import S3Server
 
 from psa_pipeline.channels.config import ChannelConfig
@@ -126,19 +125,12 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def web(published: tuple[FakePsa, Path]) -> Iterator[str]:
     _, dest = published
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
     index = json.loads((dest / "web" / "index.json").read_text())
     drop_fingerprints(index)  # served from elsewhere than its fingerprint files: exact hashes only
     _Handler.catalogue = json.dumps(index).encode()
-    _Handler.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{_Handler.port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Handler) as url:
+        _Handler.port = int(url.rsplit(":", 1)[1])  # read per request, for the redirect to `localhost`
+        yield url
 
 
 def test_plain_http_needs_an_explicit_flag(web: str, published: tuple[FakePsa, Path]) -> None:
