@@ -102,21 +102,17 @@ def burn_in_ass(
         bold=True, borderstyle=1, outline=max(2, caption_size // 12), shadow=1,
         alignment=pysubs2.Alignment.BOTTOM_CENTER, marginv=margin_v, marginl=margin_side, marginr=margin_side,
     )  # fmt: skip
-    subs.styles["Heading"] = pysubs2.SSAStyle(
-        fontname=FONT, fontsize=round(short * 0.075), primarycolor=white, outlinecolor=black, bold=True,
-        outline=2, shadow=0, alignment=pysubs2.Alignment.MIDDLE_CENTER,
-        marginl=margin_side, marginr=margin_side, marginv=round(height * 0.1),
-    )  # fmt: skip
-    subs.styles["Body"] = pysubs2.SSAStyle(
-        fontname=FONT, fontsize=round(short * 0.05), primarycolor=white, outlinecolor=black, bold=False,
-        outline=2, shadow=0, alignment=pysubs2.Alignment.BOTTOM_CENTER,
-        marginl=margin_side, marginr=margin_side, marginv=round(height * (0.3 if vertical else 0.22)),
-    )  # fmt: skip
-    subs.styles["Header"] = pysubs2.SSAStyle(
-        fontname=FONT, fontsize=round(short * 0.045), primarycolor=white, outlinecolor=black, bold=True,
-        outline=2, shadow=0, alignment=pysubs2.Alignment.TOP_CENTER,
-        marginl=margin_side, marginr=margin_side, marginv=round(height * 0.08),
-    )  # fmt: skip
+    # Card text: white with a black outline, no box; size, weight, place and margin differ per role.
+    for name, size, bold, place, margin in (
+        ("Heading", 0.075, True, pysubs2.Alignment.MIDDLE_CENTER, 0.1),
+        ("Body", 0.05, False, pysubs2.Alignment.BOTTOM_CENTER, 0.3 if vertical else 0.22),
+        ("Header", 0.045, True, pysubs2.Alignment.TOP_CENTER, 0.08),
+    ):
+        subs.styles[name] = pysubs2.SSAStyle(
+            fontname=FONT, fontsize=round(short * size), primarycolor=white, outlinecolor=black, bold=bold,
+            outline=2, shadow=0, alignment=place, marginl=margin_side, marginr=margin_side,
+            marginv=round(height * margin),
+        )  # fmt: skip
     for card in cards:
         if card.end - card.start <= 0:
             continue
