@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from helpers import ROOT, run_psa
 
@@ -22,11 +23,10 @@ PLACEHOLDER = re.compile(r"\{[a-z_]*(?::[^}]*)?\}")
 
 
 def _source_msgids() -> set[str | tuple[str, ...]]:
-    """Every message in the package's source now, extracted the way `make i18n` does."""
+    """Every message in the package's source now, extracted the way `make i18n` does (with babel.cfg)."""
     found: set[str | tuple[str, ...]] = set()
-    # As babel.cfg says: Python modules, and the Jinja2 templates of the report, review app and site.
-    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options = parse_mapping_cfg(handle)
     for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT / "psa_pipeline"), method_map, options):
         found.add(message)
     return found
