@@ -39,8 +39,8 @@ CLICK_MESSAGES = (
     N_("Missing command."),
     N_("No such option {name!r}."),
     N_("No such command {name!r}."),
-    N_("Did you mean {possibility}?"),
     N_("(Did you mean one of: {possibilities}?)"),
+    N_("Did you mean {possibility}?"),
     N_("Got unexpected extra argument ({args})"),
     N_("Got unexpected extra arguments ({args})"),
     N_("Option {name!r} requires an argument."),
@@ -64,8 +64,8 @@ CLICK_WORDS = {
     "Path": N_("Path"),
     "integer": N_("integer"),
     "float": N_("float"),
-    "integer range": N_("integer"),  # "'x' is not a valid integer range": a whole number is what is wanted
-    "float range": N_("float"),
+    "integer range": N_("integer range"),
+    "float range": N_("float range"),
     "required": N_("required"),
 }
 HELP_DEFAULT = N_("default: {default}")
