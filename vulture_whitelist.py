@@ -85,7 +85,7 @@ Choice.reshare
 httplib2.RETRIES
 
 # Click calls these by name when it renders help (cli/translated.py); babel calls extract_commands, named in
-# babel.cfg, and reads CLICK_HELP's msgids (the help of Click's own --help and --version).
+# babel.cfg, and reads CLICK_HELP's msgid (the help of Click's own --help).
 Context.formatter_class
 _Translated.context_class
 _Translated.format_usage

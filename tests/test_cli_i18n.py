@@ -178,3 +178,32 @@ def test_publish_of_a_missing_build_names_the_command_in_both_languages(
     monkeypatch.setenv("PSA_LANG", "en")
     english = _words(run_psa(*args, cwd=tmp_path).stdout)
     assert "failed spot-dua:" in english and "not found; run psa build" in english
+
+
+def test_version_line_and_password_prompt_in_both_languages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PSA_LANG", "id")
+    assert run_psa("--version").stdout.startswith("psa versi ")
+    monkeypatch.setenv("PSA_LANG", "en")
+    assert run_psa("--version").stdout.startswith("psa, version ")
+    args = [
+        "review",
+        "add-reviewer",
+        str(tmp_path / "akun.json"),
+        "--login",
+        "siti",
+        "--name",
+        "Siti",
+        "--role",
+        "Kabid",
+    ]
+    for language, asked, again in (
+        ("id", "Kata sandi: ", "Ulangi kata sandi: "),
+        ("en", "Password: ", "Repeat the password: "),
+    ):
+        i18n.choose(language)
+        try:
+            result = CliRunner().invoke(main, args, input="sandi-yang-panjang\nsandi-yang-panjang\n", prog_name="psa")
+        finally:
+            i18n.choose(None)
+        assert result.exit_code == 0, result.output
+        assert asked in result.output and again in result.output

@@ -27,8 +27,16 @@ EPILOG = N_(
 )
 
 
+def _version(ctx: click.Context, _param: click.Parameter, shown: bool) -> None:
+    """`psa --version`: click.version_option's line, in the user's language (its message is fixed at import)."""
+    if shown and not ctx.resilient_parsing:
+        click.echo(_("{program}, version {version}").format(program="psa", version=__version__))
+        ctx.exit()
+
+
 @group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
-@click.version_option(__version__, prog_name="psa")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help=N_("Show the version and exit."))  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help=N_("Print every ffmpeg/ffprobe command line (stderr) as it runs."))
 @click.option("-q", "--quiet", is_flag=True, help=N_("No progress or information: only results and errors."))
 @click.option(

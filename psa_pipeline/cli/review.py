@@ -8,7 +8,7 @@ import click
 
 from psa_pipeline.approval.store import default_dir
 from psa_pipeline.cli.common import approvals_option, build_option, console
-from psa_pipeline.cli.translated import Group, group
+from psa_pipeline.cli.translated import Group, PromptOption, group
 from psa_pipeline.core.i18n import N_, _
 from psa_pipeline.core.problems import PsaError
 
@@ -76,7 +76,8 @@ def serve(folder: Path, build_root: Path, approvals: Path | None, host: str, por
 @click.option("--login", required=True, help=N_("The name to sign in with."))
 @click.option("--name", required=True, help=N_("Full name, as approvals will show it."))
 @click.option("--role", required=True, help=N_("Position, as approvals will show it."))
-@click.password_option(help=N_("At least 10 characters (asked for when not given)."))
+@click.password_option(prompt=N_("Password"), confirmation_prompt=N_("Repeat the password"), cls=PromptOption,
+                       help=N_("At least 10 characters (asked for when not given)."))  # fmt: skip
 def add_reviewer_command(file: Path, login: str, name: str, role: str, password: str) -> None:
     """Add (or reset) a reviewer in the accounts FILE (created 0600; passwords stored as scrypt hashes)."""
     from psa_pipeline.review.accounts import add_reviewer

@@ -55,7 +55,6 @@ CLICK_MESSAGES = (
     N_("{name} {filename!r} is a directory."),
     N_("{name} {filename!r} is not readable."),
     N_("{name} {filename!r} is not writable."),
-    N_("The two entered values do not match."),
 )
 # Words Click puts into those sentences, and into the brackets after an option's help.
 CLICK_WORDS = {
@@ -69,8 +68,8 @@ CLICK_WORDS = {
     "required": N_("required"),
 }
 HELP_DEFAULT = N_("default: {default}")
-# The help of the options Click adds itself (--help, --version), translated like every option's help.
-CLICK_HELP = (N_("Show this message and exit."), N_("Show the version and exit."))
+# The help of the option Click adds itself (--help), translated like every option's help.
+CLICK_HELP = N_("Show this message and exit.")
 USAGE_PIECES = {"[OPTIONS]": N_("[OPTIONS]"), "COMMAND [ARGS]...": N_("COMMAND [ARGS]...")}
 _FIELD = re.compile(r"\{(\w+)(?:!([rs]))?\}")
 _QUOTED = r"'[^']*'|\"[^\"]*\"|\S+"
@@ -155,6 +154,19 @@ def _option_help(param: click.Parameter, ctx: click.Context) -> tuple[str, str] 
         extra = "[" + "; ".join(items) + "]"
     text = _help(english)
     return spec, f"{text}  {extra}" if text and extra else text or extra
+
+
+class PromptOption(click.Option):
+    """An option asked for when not given, with the question in the user's language (`prompt`, marked N_)."""
+
+    def prompt_for_value(self, ctx: click.Context) -> Any:
+        asked, again = self.prompt, self.confirmation_prompt
+        self.prompt = _(asked) if asked else asked
+        self.confirmation_prompt = _(again) if isinstance(again, str) else again
+        try:
+            return super().prompt_for_value(ctx)
+        finally:
+            self.prompt, self.confirmation_prompt = asked, again
 
 
 class HelpFormatter(click.HelpFormatter):
