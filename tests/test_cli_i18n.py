@@ -207,3 +207,11 @@ def test_version_line_and_password_prompt_in_both_languages(tmp_path: Path, monk
             i18n.choose(None)
         assert result.exit_code == 0, result.output
         assert asked in result.output and again in result.output
+
+
+def test_a_group_without_its_command_shows_its_help_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PSA_LANG", "id")
+    result = run_psa("batch")
+    assert result.code == 2
+    assert result.stderr.startswith("Penggunaan: psa batch [OPSI] PERINTAH [ARGUMEN]...")
+    assert "Perintah:" in result.stderr and "Kesalahan" not in result.stderr

@@ -108,6 +108,11 @@ def translate_click(text: str) -> str:
 def show_error(error: click.ClickException, file: IO[str] | None = None) -> None:
     """What `ClickException.show` prints, in the user's language."""
     stream = file or sys.stderr
+    if type(error).show not in (click.ClickException.show, click.UsageError.show):
+        # An exception that shows something else: the help of a group called without a command, rendered
+        # by the classes below, so already in the user's language.
+        error.show(stream)
+        return
     if isinstance(error, click.UsageError) and error.ctx is not None:
         ctx = error.ctx
         hint = ""
