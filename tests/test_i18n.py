@@ -166,6 +166,7 @@ THROUGH_GETTEXT = [
     "cli/translated.py",
     "approval/gate.py",
     "approval/store.py",
+    "batch/pictures.py",
     "batch/publish.py",
     "batch/run.py",
     "build/many.py",
