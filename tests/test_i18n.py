@@ -172,6 +172,7 @@ THROUGH_GETTEXT = [
     "build/many.py",
     "build/one_psa.py",
     "build/plan.py",
+    "build/video.py",
     "channels/config.py",
     "channels/destinations.py",
     "manifest/hints.py",
