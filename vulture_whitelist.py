@@ -9,6 +9,7 @@ from psa_pipeline.channels.config import ChannelProfile, RenditionSpec, _Strict
 from psa_pipeline.channels.destinations import FolderDestination, S3Destination
 from psa_pipeline.cli.batch import batch_publish, batch_run
 from psa_pipeline.cli.review import add_reviewer_command, serve
+from psa_pipeline.cli.translated import CLICK_HELP, Context, Group, _Translated, extract_commands
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest.languages import Language
 from psa_pipeline.manifest.model import Approval, Manifest, Strict
@@ -82,3 +83,15 @@ Choice.reshare
 
 # httplib2 reads its module-level RETRIES on every request (publish/youtube_api.py says why it is 1).
 httplib2.RETRIES
+
+# Click calls these by name when it renders help (cli/translated.py); babel calls extract_commands, named in
+# babel.cfg, and reads CLICK_HELP's msgid (the help of Click's own --help).
+Context.formatter_class
+_Translated.context_class
+_Translated.format_usage
+_Translated.format_help_text
+_Translated.format_epilog
+Group.command_class
+Group.group_class
+CLICK_HELP
+extract_commands

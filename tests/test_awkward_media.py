@@ -55,7 +55,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         key = "audio" if channels == "radio" else "video"
         corpus.manifest(folder, psa_id, f"{{{key}: media/{name}}}", channels, extra)
     build = root / "build"
-    result = run_psa("build", "--channels", CHANNELS, "-o", build, root / "projects")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PSA_LANG", "en")  # module-scoped: the per-test English fixture has not run yet
+        result = run_psa("build", "--channels", CHANNELS, "-o", build, root / "projects")
     # Each test checks its own PSA built, so one broken class does not hide the others.
     (build / "log.txt").write_text(result.stdout + result.stderr)
     return build

@@ -133,7 +133,9 @@ def captioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     corpus.manifest(folder, "teks", "{video: media/main.mp4}", "web, social",
                     "subtitles:\n  tracks:\n    - {lang: ind, file: subtitles/ind.srt}\n  burn_in: {social: ind}\n")  # fmt: skip
-    result = run_psa("build", "--channels", CHANNELS, "-o", root / "build", folder)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PSA_LANG", "en")  # module-scoped: the per-test English fixture has not run yet
+        result = run_psa("build", "--channels", CHANNELS, "-o", root / "build", folder)
     assert result.code == 0, result.stdout + result.stderr
     return root / "build" / "teks"
 

@@ -216,10 +216,10 @@ def test_an_interrupted_replace_for_another_build_needs_replace(
     dest = tmp_path / "publish"
     assert publish_psa(psa.manifest, folder_config(dest), psa.build_root).status == Status.OK
     v2 = fake_psa(tmp_path, "spot-satu", version="2")
-    monkeypatch.setattr(FolderBackend, "upload", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
-    with pytest.raises(KeyboardInterrupt):
+    # Only the upload is put back afterwards (monkeypatch.undo() would also undo conftest's PSA_LANG=en).
+    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+        patched.setattr(FolderBackend, "upload", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
         publish_psa(v2.manifest, folder_config(dest), v2.build_root, replace=True)
-    monkeypatch.undo()
     v3 = fake_psa(tmp_path, "spot-satu", version="3")
     result = publish_psa(v3.manifest, folder_config(dest), v3.build_root)
     assert result.status == Status.REFUSED and "an interrupted --replace" in (result.error or "")

@@ -34,7 +34,9 @@ pytestmark = pytest.mark.media
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     root = tmp_path_factory.mktemp("s3-psa")
     folder = video_project(root, "pajak-jujur", "web, whatsapp")
-    result = run_psa("build", "--channels", TINY, "-o", root / "build", folder)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PSA_LANG", "en")  # module-scoped: the per-test English fixture has not run yet
+        result = run_psa("build", "--channels", TINY, "-o", root / "build", folder)
     assert result.code == 0, result.stdout + result.stderr
     approve_build(root / "build", "pajak-jujur")
     yield folder / "psa.yaml", root / "build"

@@ -53,7 +53,11 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     channels.write_text(
         TINY.read_text() + f"\ndestinations:\n  default: {{type: folder, path: '{root / 'publish'}'}}\n"
     )
-    result = run_psa("batch", "run", root / "projects", "--channels", channels, "--build", root / "build", "-j", "2")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PSA_LANG", "en")  # module-scoped: the per-test English fixture has not run yet
+        result = run_psa(
+            "batch", "run", root / "projects", "--channels", channels, "--build", root / "build", "-j", "2"
+        )
     assert result.code == 0, result.stdout + result.stderr
     return Batch(root, root / "projects", root / "build", channels)
 

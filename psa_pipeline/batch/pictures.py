@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from psa_pipeline.core.atomic import atomic_text
+from psa_pipeline.core.i18n import _
 from psa_pipeline.media.runner import run_ffmpeg
 
 SHEET_FRAMES = 6
@@ -78,7 +80,7 @@ def curve_svg(curve: LoudnessCurve, target: float, ceiling_label: str) -> str:
     """An inline SVG: short-term loudness as a line, the channel's target as a dashed line."""
     width, height = CURVE_SIZE
     if not curve.times:
-        return f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="no loudness data"></svg>'
+        return f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(_("no loudness data"))}"></svg>'
     end = max(curve.times[-1], 0.1)
 
     def y(level: float) -> float:
@@ -87,14 +89,16 @@ def curve_svg(curve: LoudnessCurve, target: float, ceiling_label: str) -> str:
 
     points = " ".join(f"{round(t / end * width, 1)},{y(v)}" for t, v in zip(curve.times, curve.short_term, strict=True))
     target_y = y(target)
+    label = _("short-term loudness over time, target {target} LUFS").format(target=target)
+    line = _("target {target:g} LUFS").format(target=target)
     return (
         f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" '
-        f'aria-label="short-term loudness over time, target {target} LUFS">'
+        f'aria-label="{escape(label)}">'
         f'<rect width="{width}" height="{height}" fill="#f4f6fb"/>'
         f'<line x1="0" x2="{width}" y1="{target_y}" y2="{target_y}" stroke="#c0392b" stroke-dasharray="6 4"/>'
-        f'<text x="4" y="{max(12.0, target_y - 4)}" font-size="11" fill="#c0392b">target {target:g} LUFS</text>'
+        f'<text x="4" y="{max(12.0, target_y - 4)}" font-size="11" fill="#c0392b">{escape(line)}</text>'
         f'<polyline points="{points}" fill="none" stroke="#0b3d91" stroke-width="1.5"/>'
-        f'<text x="{width - 4}" y="12" font-size="11" text-anchor="end" fill="#555">{ceiling_label}</text>'
+        f'<text x="{width - 4}" y="12" font-size="11" text-anchor="end" fill="#555">{escape(ceiling_label)}</text>'
         "</svg>"
     )
 

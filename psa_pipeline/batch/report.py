@@ -205,7 +205,9 @@ def _media(record: RenditionsRecord, out_dir: Path) -> dict[str, Any]:
         media["audio"] = {
             "name": first.name,
             "wave": _data_uri(wave, "image/png"),
-            "curve": pictures.curve_svg(curve, target.integrated_lufs, f"ceiling {target.true_peak_dbtp:g} dBTP"),
+            "curve": pictures.curve_svg(
+                curve, target.integrated_lufs, _("ceiling {peak:g} dBTP").format(peak=target.true_peak_dbtp)
+            ),
         }
     except (MediaError, OSError, IndexError) as exc:
         media["error"] = str(exc)

@@ -88,7 +88,9 @@ class Journal:
         try:
             found = None if fresh else BatchJournal.read_if_exists(path)
         except RecordError as exc:
-            raise PsaError(f"{exc}; move it away or run again with --force to start a new journal") from None
+            raise PsaError(
+                _("{error}; move it away or run again with --force to start a new journal").format(error=exc)
+            ) from None
         self.data = found or BatchJournal()
         # What earlier runs finished; `record` replaces entries as this run goes, so read from this copy.
         self.earlier: dict[str, PsaEntry] = dict(self.data.psas)
@@ -120,10 +122,12 @@ class BatchLock:
         handle = self.path.open("a+b")
         if not try_lock(handle):
             handle.seek(0)
-            holder = handle.read().decode("utf-8", "replace").strip() or "unknown"
+            holder = handle.read().decode("utf-8", "replace").strip() or _("unknown")
             handle.close()
             raise PsaError(
-                f"another psa batch run is using {self.path.parent} (pid {holder}); wait for it to finish or stop it"
+                _("another psa batch run is using {folder} (pid {pid}); wait for it to finish or stop it").format(
+                    folder=self.path.parent, pid=holder
+                )
             ) from None
         handle.seek(0)
         handle.truncate()
@@ -234,9 +238,10 @@ def run_batch(
                 journal.record(state)
         except DiskFullError as exc:  # from a task or from writing the journal itself
             raise PsaError(
-                f"the disk holding {build_root} is full ({exc}); "
-                "free some space and run again: finished steps are kept in the journal"
-            ) from None
+                _("the disk holding {folder} is full ({error}); "
+                  "free some space and run again: finished steps are kept in the journal"
+                  ).format(folder=build_root, error=exc)
+            ) from None  # fmt: skip
     return BatchResult(states, time.perf_counter() - started)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from psa_pipeline.build.one_psa import Events, PsaResult, build_psa
 from psa_pipeline.channels.config import ChannelConfig
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.progress import Progress, Task
 from psa_pipeline.media.inputs import Fingerprints
 from psa_pipeline.validation.validate import find_manifests
@@ -44,7 +45,7 @@ def build_all(
     assets_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> list[PsaResult]:
-    progress = progress or Progress(overall="all PSAs")
+    progress = progress or Progress(overall=_("all PSAs"))
     manifests = list(find_manifests(paths))
     fingerprints = Fingerprints(build_root / STATE_FILE)
     workers = max(1, jobs or os.cpu_count() or 1)

@@ -29,6 +29,7 @@ from psa_pipeline.build.render import Finished, RenditionFailed, SilentProgramme
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
+from psa_pipeline.core.i18n import _, ngettext
 from psa_pipeline.core.problems import DiskFullError, Location, MediaError, PsaError
 from psa_pipeline.core.processes import alive
 from psa_pipeline.core.status import Status
@@ -95,12 +96,14 @@ def build_psa(
         result.failure = exc
     except OSError as exc:
         result.status = Status.FAILED
-        detail = "no space left on device (disk full)" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        detail = _("no space left on device (disk full)") if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         result.error = f"{manifest_file}: {detail}{f' ({exc.filename})' if exc.filename else ''}"
         result.failure = DiskFullError(result.error) if exc.errno == errno.ENOSPC else PsaError(result.error)
     except Exception as exc:  # a bug must not stop the other PSAs of the run
         result.status = Status.FAILED
-        result.error = f"internal error in psa-pipeline ({type(exc).__name__}: {exc}); please report it"
+        result.error = _("internal error in psa-pipeline ({kind}: {error}); please report it").format(
+            kind=type(exc).__name__, error=exc
+        )
     return result
 
 
@@ -115,10 +118,12 @@ def _load(manifest_file: Path, config: ChannelConfig) -> Manifest:
 
 
 def _first_errors(lines: list[str], manifest_file: Path) -> str:
+    more = len(lines) - 5
     shown = lines[:5] + (
-        [f"... and {len(lines) - 5} more (run psa validate {manifest_file})"] if len(lines) > 5 else []
-    )
-    return "invalid manifest:\n  " + "\n  ".join(shown)
+        [ngettext("... and {count} more (run psa validate {file})", "... and {count} more (run psa validate {file})",
+                  more).format(count=more, file=manifest_file)] if more > 0 else []
+    )  # fmt: skip
+    return _("invalid manifest:") + "\n  " + "\n  ".join(shown)
 
 
 def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fingerprints) -> PsaInputs:
@@ -127,7 +132,11 @@ def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fing
     def piece(reference: str) -> Piece:
         path = assets.resolve(reference, project, folder_assets)
         if not path.is_file():
-            raise BuildError(f"{project / 'psa.yaml'}: '{reference}' does not exist ({path})")
+            raise BuildError(
+                _("{manifest}: '{reference}' does not exist ({path})").format(
+                    manifest=project / "psa.yaml", reference=reference, path=path
+                )
+            )
         try:
             return Piece(path, fp.probe(path), fp.digest(path))
         except MediaError as exc:
@@ -192,7 +201,7 @@ def _build(
     inputs = _inputs(manifest, manifest_file.parent, assets_dir, fp)
     plan = plan_psa(manifest, inputs, config, _year(manifest))
     if not plan.renditions:
-        raise BuildError(f"none of its channels has a rendition for a {manifest.kind}")
+        raise BuildError(_("none of its channels has a rendition for a {kind}").format(kind=manifest.kind))
     version = ffmpeg_version()
     out_dir = build_root / manifest.id
     previous = _read_previous(out_dir / RECORD)
@@ -267,14 +276,20 @@ def _sources_hint(plan: PsaPlan) -> str:
     inputs = plan.inputs
     pieces = [inputs.video, inputs.audio, *(p for _, p in (*inputs.voices, *inputs.music, *inputs.effects))]
     names = ", ".join(p.path.name for p in pieces if p is not None)
-    return f"check that {names or 'the sources'} carry sound and that no track's gain_db mutes it"
+    return _("check that {names} carry sound and that no track's gain_db mutes it").format(
+        names=names or _("the sources")
+    )
 
 
 def _finish(plan: PsaPlan, done: Finished, out_dir: Path, key: str) -> dict[str, Any]:
     r, temporary = done.rendition, done.path
     info = probe(temporary, analyse=False)  # our own output: one track, progressive by construction
     if r.spec.max_megabytes and info.size > r.spec.max_megabytes * 1_000_000:
-        raise RenditionFailed(f"{r.name} is {info.size / 1e6:.1f} MB; the channel allows {r.spec.max_megabytes:g} MB")
+        raise RenditionFailed(
+            _("{name} is {size:.1f} MB; the channel allows {limit:g} MB").format(
+                name=r.name, size=info.size / 1e6, limit=r.spec.max_megabytes
+            )
+        )
     final = out_dir / r.relative
     final.parent.mkdir(parents=True, exist_ok=True)
     sidecars = []

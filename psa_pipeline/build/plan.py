@@ -18,6 +18,7 @@ from psa_pipeline import __version__
 from psa_pipeline.build.programme import mix_args, mix_chain, needed_mixes, program_graph
 from psa_pipeline.build.video import ASS_NAME, audiogram_header, cards, frame_size, picture_notes, video_chain
 from psa_pipeline.channels.config import ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
+from psa_pipeline.core.i18n import _
 from psa_pipeline.manifest.model import Manifest, MusicTrack, Track
 from psa_pipeline.media import captions
 from psa_pipeline.media.probe import MediaInfo
@@ -197,7 +198,7 @@ def input_args(
     if inputs.audio:
         add("audio", path_of(inputs.audio))
     for group, tracks in (("voice", inputs.voices), ("music", inputs.music), ("effect", inputs.effects)):
-        for i, (_, piece) in enumerate(tracks):
+        for i, (_track, piece) in enumerate(tracks):
             add(f"{group}{i}", path_of(piece))
     if inputs.intro:
         add("intro", path_of(inputs.intro))
@@ -220,8 +221,12 @@ def source_notes(plan: PsaPlan) -> list[str]:
     tracks = main.info.of_kind("audio")
     if len(tracks) > 1:
         chosen = plan.manifest.sources.audio_track
-        reason = f"audio track {chosen} of {len(tracks)}: chosen in psa.yaml" if chosen else main.info.audio_reason
-        notes.append(f"{main.path.name}: uses {reason}")
+        reason = (
+            _("audio track {chosen} of {count}: chosen in psa.yaml").format(chosen=chosen, count=len(tracks))
+            if chosen
+            else main.info.audio_reason
+        )
+        notes.append(_("{file}: uses {reason}").format(file=main.path.name, reason=reason))
     stream = main.info.video if plan.inputs.video else None
     if stream is not None:
         notes += [f"{main.path.name}: {note}" for note in picture_notes(stream)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.media import captions
 from psa_pipeline.media.probe import INTERLACED_ORDERS, Stream
 
@@ -69,18 +70,25 @@ def picture_notes(stream: Stream) -> list[str]:
     """What `conform` and `fitted` correct in this picture, in words for the build log."""
     notes = []
     if stream.rotation:
-        notes.append(f"turned upright (display matrix: {stream.rotation} degrees)")
+        notes.append(_("turned upright (display matrix: {degrees} degrees)").format(degrees=stream.rotation))
     if abs(stream.sample_aspect - 1) > 0.01 and stream.display_size:
-        notes.append(f"non-square pixels, shown as {stream.display_size[0]}x{stream.display_size[1]}")
+        width, height = stream.display_size
+        notes.append(_("non-square pixels, shown as {width}x{height}").format(width=width, height=height))
     if stream.start > 0.0005:
-        notes.append(f"picture starts at {stream.start:.3f} s: held on its first frame until then")
+        notes.append(
+            _("picture starts at {seconds:.3f} s: held on its first frame until then").format(seconds=stream.start)
+        )
     if stream.variable_frame_rate:
-        notes.append("variable frame rate: conformed by timestamp")
+        notes.append(_("variable frame rate: conformed by timestamp"))
     if stream.interlaced:
         found = stream.field_order if stream.field_order in INTERLACED_ORDERS else "idet"
-        notes.append(f"interlaced ({found}): deinterlaced")
+        notes.append(_("interlaced ({order}): deinterlaced").format(order=found))
     if stream.hdr:
-        notes.append(f"HDR ({stream.color_transfer}, {stream.pix_fmt}): tone-mapped to BT.709 8-bit")
+        notes.append(
+            _("HDR ({transfer}, {format}): tone-mapped to BT.709 8-bit").format(
+                transfer=stream.color_transfer, format=stream.pix_fmt
+            )
+        )
     return notes
 
 

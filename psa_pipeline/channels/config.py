@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from psa_pipeline.channels.destinations import DestinationConfig
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import Problem, PsaError
 from psa_pipeline.manifest import yamlsrc
 from psa_pipeline.manifest.load import schema_problem
@@ -81,11 +82,19 @@ class RenditionSpec(_Strict):
         """Refused here, at the channels.yaml line, what ffmpeg would refuse (or write unplayable) at build time."""
         if self.audio.codec not in AUDIO_CODECS[self.container]:
             allowed = ", ".join(sorted(AUDIO_CODECS[self.container]))
-            raise ValueError(f"{self.container} files cannot hold {self.audio.codec} audio; use {allowed}")
+            raise ValueError(
+                _("{container} files cannot hold {codec} audio; use {allowed}").format(
+                    container=self.container, codec=self.audio.codec, allowed=allowed
+                )
+            )
         if self.video is not None and self.container != "mp4":
-            raise ValueError(f"{self.container} files have no picture; use container: mp4 or remove `video`")
+            raise ValueError(
+                _("{container} files have no picture; use container: mp4 or remove `video`").format(
+                    container=self.container
+                )
+            )
         if self.video is None and (self.captions.burn_in or self.captions.soft or self.captions.sidecars):
-            raise ValueError("captions need a picture; this rendition has no `video`, so remove its `captions`")
+            raise ValueError(_("captions need a picture; this rendition has no `video`, so remove its `captions`"))
         return self
 
 
@@ -128,7 +137,9 @@ class ChannelConfig(_Strict):
     def destination_for(self, channel: str) -> DestinationConfig:
         found = self.destinations.get(channel) or self.destinations.get("default")
         if found is None:
-            raise PsaError(f"no destination for channel '{channel}' and no `default` destination")
+            raise PsaError(
+                _("no destination for channel '{channel}' and no `default` destination").format(channel=channel)
+            )
         return found
 
 

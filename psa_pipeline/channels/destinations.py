@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, WrapValidator, field_validator
 
+from psa_pipeline.core.i18n import _
+
 DEFAULT_TEMPLATE = "{province}/{agency}/{year}/{id}/{channel}/{file}"
 PLACEHOLDERS = ("province", "agency", "year", "id", "channel", "file")
 # Without these a template maps several files, channels or PSAs onto one key.
@@ -26,42 +28,54 @@ def check_key_template(template: str) -> str:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise ValueError(f"key_template {template!r} is not a valid template ({exc})") from None
+        raise ValueError(
+            _("key_template {template} is not a valid template ({error})").format(template=repr(template), error=exc)
+        ) from None
     names = [name for _, name, _, _ in parsed if name is not None]
-    for _, name, spec, conversion in parsed:
+    for _text, name, spec, conversion in parsed:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
             raise ValueError(
-                f"key_template has an unknown placeholder {{{name}}}; use only "
-                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+                _("key_template has an unknown placeholder {name}; use only {known}").format(
+                    name=f"{{{name}}}", known=", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+                )
             )
         if spec or conversion:
-            raise ValueError(f"key_template placeholder {{{name}}} must be plain, without ':' or '!'")
+            raise ValueError(
+                _("key_template placeholder {name} must be plain, without ':' or '!'").format(name=f"{{{name}}}")
+            )
     missing = [p for p in REQUIRED_PLACEHOLDERS if p not in names]
     if missing:
         raise ValueError(
-            "key_template must contain " + ", ".join(f"{{{p}}}" for p in missing)
-            + " (otherwise several files would share one key)"
-        )  # fmt: skip
+            _("key_template must contain {names} (otherwise several files would share one key)").format(
+                names=", ".join(f"{{{p}}}" for p in missing)
+            )
+        )
     segments = template.split("/")
     if segments[-1] != "{file}":
         # publication.json and the stale-upload cleanup work on the folder that holds one PSA's files.
-        raise ValueError("key_template must end with the segment /{file}")
+        raise ValueError(_("key_template must end with the segment {segment}").format(segment="/{file}"))
     _check_segments(template, "key_template")
     return template
 
 
 def _check_segments(value: str, what: str) -> None:
     if value.startswith("/") or "\\" in value:
-        raise ValueError(f"{what} {value!r} must be a relative path with '/' separators")
+        raise ValueError(
+            _("{what} {value} must be a relative path with '/' separators").format(what=what, value=repr(value))
+        )
     if any(segment in ("", ".", "..") for segment in value.split("/")):
-        raise ValueError(f"{what} {value!r} must not have empty, '.' or '..' segments")
+        raise ValueError(
+            _("{what} {value} must not have empty, '.' or '..' segments").format(what=what, value=repr(value))
+        )
 
 
 def _http_url(value: str | None) -> str | None:
     if value is not None and not value.startswith(("https://", "http://")):
-        raise ValueError(f"{value!r} must start with https:// (or http:// for a local test server)")
+        raise ValueError(
+            _("{value} must start with https:// (or http:// for a local test server)").format(value=repr(value))
+        )
     return value.rstrip("/") if value else value
 
 
@@ -151,7 +165,7 @@ def _by_type(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         return kinds[value["type"]].model_validate(value)
     if isinstance(value, FolderDestination | S3Destination | YouTubeDestination):
         return handler(value)
-    raise ValueError("a destination needs `type: folder`, `type: s3` or `type: youtube`")
+    raise ValueError(_("a destination needs `type: folder`, `type: s3` or `type: youtube`"))
 
 
 DestinationConfig = Annotated[FolderDestination | S3Destination | YouTubeDestination, WrapValidator(_by_type)]

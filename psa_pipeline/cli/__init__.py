@@ -13,6 +13,7 @@ import click
 
 from psa_pipeline.cli.crash import EXIT_INTERNAL, report_to, write_report
 from psa_pipeline.cli.main import main
+from psa_pipeline.cli.translated import show_error
 from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 
@@ -29,7 +30,7 @@ def invoke(args: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # the commands end with sys.exit(code)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except click.ClickException as exc:
-        exc.show()
+        show_error(exc)  # ClickException.show, in the user's language
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo(_("aborted"), err=True)

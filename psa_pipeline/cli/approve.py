@@ -12,15 +12,16 @@ from psa_pipeline.approval.fingerprint import ApprovalError
 from psa_pipeline.approval.gate import decide
 from psa_pipeline.approval.store import default_dir
 from psa_pipeline.cli.common import approvals_option, build_option, console
-from psa_pipeline.core.i18n import _
+from psa_pipeline.cli.translated import command
+from psa_pipeline.core.i18n import N_, _
 
 
-@click.command()
+@command()
 @click.argument("psa_ids", nargs=-1, required=True)
-@click.option("--reviewer", required=True, help="Your full name, as it should stand in the approval record.")
-@click.option("--role", required=True, help="Your position, e.g. 'Kepala Bidang IKP Diskominfo'.")
-@click.option("--request-changes", is_flag=True, help="Record 'request changes' instead of an approval.")
-@click.option("--comment", default="", help="What you checked, or what must change.")
+@click.option("--reviewer", required=True, help=N_("Your full name, as it should stand in the approval record."))
+@click.option("--role", required=True, help=N_("Your position, e.g. 'Kepala Bidang IKP Diskominfo'."))
+@click.option("--request-changes", is_flag=True, help=N_("Record 'request changes' instead of an approval."))
+@click.option("--comment", default="", help=N_("What you checked, or what must change."))
 @build_option
 @approvals_option
 def approve(

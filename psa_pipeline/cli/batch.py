@@ -15,13 +15,14 @@ from psa_pipeline.batch.publish import publish_batch
 from psa_pipeline.batch.report import write_report
 from psa_pipeline.batch.run import BatchResult, run_batch
 from psa_pipeline.cli.common import approvals_option, build_option, channels_option, console
-from psa_pipeline.core.i18n import _
+from psa_pipeline.cli.translated import group
+from psa_pipeline.core.i18n import N_, _, ngettext
 from psa_pipeline.core.progress import Progress
-from psa_pipeline.core.status import Status
+from psa_pipeline.core.status import Status, said
 from psa_pipeline.records.journal import StepOutcome
 
 
-@click.group()
+@group()
 def batch() -> None:
     """Kominfosantik batches: a whole folder of submissions at once."""
 
@@ -30,11 +31,11 @@ def batch() -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @channels_option
 @click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Build folder; also holds the journal and the report.")  # fmt: skip
+              show_default=True, help=N_("Build folder; also holds the journal and the report."))  # fmt: skip
 @approvals_option
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Local worker processes [default: number of cores].")
-@click.option("--scheduler", help="Run the builds on a Dask cluster, e.g. tcp://10.0.0.5:8786.")
-@click.option("--force", is_flag=True, help="Ignore the journal and redo every step.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help=N_("Local worker processes [default: number of cores]."))
+@click.option("--scheduler", help=N_("Run the builds on a Dask cluster, e.g. tcp://10.0.0.5:8786."))
+@click.option("--force", is_flag=True, help=N_("Ignore the journal and redo every step."))
 def batch_run(
     folder: Path,
     channels_file: Path | None,
@@ -62,7 +63,9 @@ def batch_run(
     with Progress() as progress:
         steps = _StepLines(progress)
         result = run_batch(folder, build_root, channels_file, jobs, scheduler, force, steps.announce)
-        progress.note(f"writing the review report ({len(result.states)} PSAs)...")
+        count = len(result.states)
+        progress.note(ngettext("writing the review report ({count} PSA)...",
+                               "writing the review report ({count} PSAs)...", count).format(count=count))  # fmt: skip
         paths = write_report(result, build_root, approvals or default_dir(build_root))
     _summary(result, paths)
     console().print(
@@ -101,13 +104,15 @@ def batch_publish(folder: Path, channels_file: Path | None, build_root: Path, ap
 def _summary(result: BatchResult, paths: tuple[Path, Path]) -> None:
     out = console()
     failed = result.failed
+    total = len(result.states)
     out.print(
-        f"{len(result.states) - len(failed)} of {len(result.states)} PSA(s) ok, {len(failed)} with problems, "
-        f"in {result.seconds:.1f} s",
+        ngettext("{ok} of {total} PSA ok, {failed} with problems, in {seconds:.1f} s",
+                 "{ok} of {total} PSAs ok, {failed} with problems, in {seconds:.1f} s", total
+                 ).format(ok=total - len(failed), total=total, failed=len(failed), seconds=result.seconds),
         highlight=False,
-    )
+    )  # fmt: skip
     for state in failed:
-        reasons = [f"{step} {o.status}" for step, o in state.steps.items() if not o.status.finished]
+        reasons = [f"{step} {said(o.status)}" for step, o in state.steps.items() if not o.status.finished]
         out.print(f"  [red]{escape(state.psa_id or state.key)}[/red]: {escape(', '.join(reasons))}", soft_wrap=True)
     out.print(
         _("review report: {html} (and {json})").format(html=escape(str(paths[0])), json=escape(str(paths[1]))),
@@ -126,11 +131,15 @@ class _StepLines:
     def announce(self, step: str, state: Any, outcome: StepOutcome, from_journal: bool) -> None:
         self.done[step] = self.done.get(step, 0) + 1
         status = outcome.status
-        reused = " (from journal)" if from_journal else ""
+        reused = " " + _("(from journal)") if from_journal else ""
         elapsed = time.perf_counter() - self.started
         took = f" {outcome.seconds:.1f} s" if outcome.seconds is not None and not reused else ""
         colour = "green" if status.finished else "red" if status == Status.FAILED else "yellow"
+        done = self.done[step]
+        tally = ngettext("{count} {step} step finished, {seconds:.0f} s elapsed",
+                         "{count} {step} steps finished, {seconds:.0f} s elapsed", done
+                         ).format(count=done, step=step, seconds=elapsed)  # fmt: skip
         self.progress.note(
-            f"{step:>8} [{colour}]{status:<8}[/{colour}] {escape(state.psa_id or state.key)}{took}{reused}"
-            f"  [dim]{self.done[step]} {step} step(s) finished, {elapsed:.0f} s elapsed[/dim]"
+            f"{step:>8} [{colour}]{said(status):<8}[/{colour}] {escape(state.psa_id or state.key)}{took}{reused}"
+            f"  [dim]{escape(tally)}[/dim]"
         )

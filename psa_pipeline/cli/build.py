@@ -11,18 +11,20 @@ from rich.markup import escape
 from psa_pipeline.build.many import build_all
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import assets_option, channels_option, console
+from psa_pipeline.cli.translated import command
+from psa_pipeline.core.i18n import N_, _, ngettext
 from psa_pipeline.core.progress import Progress
 from psa_pipeline.core.status import Status
 from psa_pipeline.validation.validate import find_manifests
 
 
-@click.command()
+@command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @channels_option
 @click.option("-o", "--out", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Where renditions go: OUT/<psa-id>/<channel>/...")  # fmt: skip
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="PSAs built at once [default: number of cores].")
-@click.option("--force", is_flag=True, help="Rebuild every rendition even if its inputs did not change.")
+              show_default=True, help=N_("Where renditions go: OUT/<psa-id>/<channel>/..."))  # fmt: skip
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help=N_("PSAs built at once [default: number of cores]."))
+@click.option("--force", is_flag=True, help=N_("Rebuild every rendition even if its inputs did not change."))
 @assets_option
 def build(
     paths: tuple[Path, ...],
@@ -48,23 +50,33 @@ def build(
       psa build --channels channels.yaml -j 2 projects/bapenda-kalteng-pajak-jujur
     """
     if not list(find_manifests(paths)):
-        raise click.UsageError("no psa.yaml found in the given paths")
+        raise click.UsageError(_("no psa.yaml found in the given paths"))
     config = load_config(channels_file)
     out = console()
-    results = build_all(list(paths), config, build_root, jobs, force, assets_dir, Progress(overall="all PSAs"))
+    progress = Progress(overall=_("all PSAs"))
+    results = build_all(list(paths), config, build_root, jobs, force, assets_dir, progress)
+    ok, failed_word = _("ok"), _("FAIL")
+    width = max(len(ok), len(failed_word))
     for result in results:
         name = result.psa_id or str(result.manifest)
         if result.status == Status.FAILED:
-            out.print(f"[red]FAIL[/red] {escape(name)}: {escape(result.error or '')}", soft_wrap=True)
-        elif result.status == Status.CACHED:
-            out.print(f"[green]ok[/green]   {escape(name)}: up to date ({len(result.reused)} renditions)")
+            word = f"[red]{failed_word:<{width}}[/red]"
+            out.print(f"{word} {escape(name)}: {escape(result.error or '')}", soft_wrap=True)
+            continue
+        word = f"[green]{ok:<{width}}[/green]"
+        if result.status == Status.CACHED:
+            count = len(result.reused)
+            done = ngettext("up to date ({count} rendition)", "up to date ({count} renditions)", count)
+            out.print(f"{word} {escape(name)}: " + escape(done.format(count=count)))
         else:
-            out.print(
-                f"[green]ok[/green]   {escape(name)}: built {len(result.rendered)}, reused {len(result.reused)}"
-                f" -> {escape(str(build_root / name))}"
+            done = _("built {built}, reused {reused} -> {folder}").format(
+                built=len(result.rendered), reused=len(result.reused), folder=build_root / name
             )
-        for note in result.notes if result.status != Status.FAILED else []:
-            out.print(f"     [dim]{escape(note)}[/dim]", soft_wrap=True)
+            out.print(f"{word} {escape(name)}: {escape(done)}")
+        for note in result.notes:
+            out.print(f"{' ' * (width + 1)}[dim]{escape(note)}[/dim]", soft_wrap=True)
     failed = [r for r in results if r.status == Status.FAILED]
-    out.print(f"{len(results) - len(failed)} of {len(results)} PSA(s) built")
+    total = len(results)
+    out.print(ngettext("{built} of {total} PSA built", "{built} of {total} PSAs built", total).format(
+        built=total - len(failed), total=total))  # fmt: skip
     sys.exit(1 if failed else 0)

@@ -13,8 +13,9 @@ from rich.markup import escape
 
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import assets_option, channels_option, console
+from psa_pipeline.cli.translated import command
 from psa_pipeline.core.atomic import atomic_text
-from psa_pipeline.core.i18n import _
+from psa_pipeline.core.i18n import N_, _
 from psa_pipeline.manifest.model import json_schema
 from psa_pipeline.manifest.scaffold import init_project
 from psa_pipeline.media.probe import measure_loudness, probe, video_summary
@@ -23,7 +24,7 @@ from psa_pipeline.validation.formats import FORMATS, render
 from psa_pipeline.validation.validate import Context, find_manifests, validate_all
 
 
-@click.command()
+@command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format",
@@ -31,12 +32,12 @@ from psa_pipeline.validation.validate import Context, find_manifests, validate_a
     type=click.Choice(FORMATS),
     default="human",
     show_default=True,
-    help="human (coloured on a terminal), json, junit (JUnit XML for CI), github (::error annotations).",
+    help=N_("human (coloured on a terminal), json, junit (JUnit XML for CI), github (::error annotations)."),
 )
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 if any).")
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors (exit 1 if any)."))
 @channels_option
 @assets_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=N_("Write the report to a file."))
 def validate(
     paths: tuple[Path, ...],
     fmt: str,
@@ -78,10 +79,10 @@ def validate(
     sys.exit(0 if all(r.ok(strict) for r in reports) else 1)
 
 
-@click.command("probe")
+@command("probe")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--no-loudness", is_flag=True, help="Skip the loudness measurement (decodes the whole file).")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON instead of a table."))
+@click.option("--no-loudness", is_flag=True, help=N_("Skip the loudness measurement (decodes the whole file)."))
 def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
     """Streams, duration and loudness of one media file.
 
@@ -97,7 +98,8 @@ def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
         click.echo(json.dumps(data, indent=2))
         return
     out = console()
-    out.print(f"{file}  [dim]{info.format_name}, {info.size} bytes[/dim]")
+    size = _("{format}, {size} bytes").format(format=info.format_name, size=info.size)
+    out.print(f"{file}  [dim]{escape(size)}[/dim]")
     out.print(_("  duration  {seconds:.3f} s").format(seconds=info.duration))
     for s in info.streams:
         if s.kind == "video":
@@ -124,9 +126,9 @@ def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
         out.print(line)
 
 
-@click.command()
+@command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--kind", type=click.Choice(["video", "radio-drama"]), required=True, help="What the PSA is.")
+@click.option("--kind", type=click.Choice(["video", "radio-drama"]), required=True, help=N_("What the PSA is."))
 def init(folder: Path, kind: str) -> None:
     """Start a new PSA in FOLDER: a commented psa.yaml, media/ and subtitles/.
 
@@ -139,14 +141,14 @@ def init(folder: Path, kind: str) -> None:
     )
 
 
-@click.command()
+@command()
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Write to a file (with --records: a folder) [default: standard output].",
+    help=N_("Write to a file (with --records: a folder) [default: standard output]."),
 )
-@click.option("--records", is_flag=True, help="The JSON Schemas of the records psa writes (renditions.json, ...).")
+@click.option("--records", is_flag=True, help=N_("The JSON Schemas of the records psa writes (renditions.json, ...)."))
 def schema(output: Path | None, records: bool) -> None:
     """Print the manifest's JSON Schema (for editor autocompletion), or with --records the records'.
 

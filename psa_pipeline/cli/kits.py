@@ -10,7 +10,8 @@ from rich.markup import escape
 
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.cli.common import console
-from psa_pipeline.core.i18n import _
+from psa_pipeline.cli.translated import command
+from psa_pipeline.core.i18n import N_, _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.publish.kits import PLATFORMS, make_kit, plan_kits
@@ -18,14 +19,14 @@ from psa_pipeline.records.renditions import RenditionsRecord
 from psa_pipeline.validation.validate import find_manifests
 
 
-@click.command("kits")
+@command("kits")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Where `psa build` put the renditions.")  # fmt: skip
+              show_default=True, help=N_("Where `psa build` put the renditions."))  # fmt: skip
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("kits"),
-              show_default=True, help="Kits go to OUT/<psa-id>/<platform>/ and a zip beside.")  # fmt: skip
+              show_default=True, help=N_("Kits go to OUT/<psa-id>/<platform>/ and a zip beside."))  # fmt: skip
 @click.option("--platform", "platforms", multiple=True, type=click.Choice(list(PLATFORMS)),
-              help="Only these platforms [default: all].")  # fmt: skip
+              help=N_("Only these platforms [default: all]."))  # fmt: skip
 def kits(paths: tuple[Path, ...], build_root: Path, out: Path, platforms: tuple[str, ...]) -> None:
     """Make social upload kits from built PSAs: the vertical rendition, a cover frame, captions.
 
@@ -41,14 +42,14 @@ def kits(paths: tuple[Path, ...], build_root: Path, out: Path, platforms: tuple[
     """
     manifests = list(find_manifests(paths))
     if not manifests:
-        raise click.UsageError("no psa.yaml found in the given paths")
+        raise click.UsageError(_("no psa.yaml found in the given paths"))
     out_console = console()
     failed = 0
     for manifest_file in manifests:
         try:
             loaded = load_manifest(manifest_file)
             if loaded.manifest is None:
-                raise PsaError(f"{manifest_file}: invalid manifest; run psa validate {manifest_file}")
+                raise PsaError(_("{file}: invalid manifest; run psa validate {file}").format(file=manifest_file))
             manifest = loaded.manifest
             record = RenditionsRecord.read(build_root / manifest.id / RECORD)
             plans = plan_kits(manifest, record, list(platforms) or None)

@@ -12,6 +12,8 @@ from rich.table import Table
 
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import approvals_option, channels_option, console
+from psa_pipeline.cli.translated import command
+from psa_pipeline.core.i18n import N_, _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.core.progress import Progress
 from psa_pipeline.publish.publish import describe, publish_all
@@ -19,15 +21,23 @@ from psa_pipeline.publish.verify import for_recognition, load_catalogs, printabl
 from psa_pipeline.recognise.verdict import verify_files
 from psa_pipeline.validation.validate import find_manifests
 
+# The file actions of a dry run (publish.py's FileAction), as the table under it says them.
+ACTION_WORDS = {
+    "would upload": N_("would upload"),
+    "would replace": N_("would replace"),
+    "would repair": N_("would repair"),
+    "skipped": N_("skipped"),
+}
 
-@click.command()
+
+@command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @channels_option
 @click.option("--build", "build_root", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Where `psa build` put the renditions.")  # fmt: skip
+              show_default=True, help=N_("Where `psa build` put the renditions."))  # fmt: skip
 @approvals_option
-@click.option("--dry-run", is_flag=True, help="Show what would be uploaded where; write nothing.")
-@click.option("--replace", is_flag=True, help="Publish a new version over files published with other content.")
+@click.option("--dry-run", is_flag=True, help=N_("Show what would be uploaded where; write nothing."))
+@click.option("--replace", is_flag=True, help=N_("Publish a new version over files published with other content."))
 def publish(
     paths: tuple[Path, ...],
     channels_file: Path | None,
@@ -55,12 +65,12 @@ def publish(
     """
     manifests = list(find_manifests(paths))
     if not manifests:
-        raise click.UsageError("no psa.yaml found in the given paths")
+        raise click.UsageError(_("no psa.yaml found in the given paths"))
     config = load_config(channels_file)
     results = publish_all(manifests, config, build_root, replace, dry_run, Progress(unit="bytes"), approvals)
     out = console()
-    table = Table(title="psa publish" + (" (dry run: nothing written)" if dry_run else ""))
-    for column in ("PSA", "status", "uploaded", "skipped", "refused", "failed"):
+    table = Table(title="psa publish" + (_(" (dry run: nothing written)") if dry_run else ""))
+    for column in (_("PSA"), _("status"), _("uploaded"), _("skipped"), _("refused"), _("failed")):
         table.add_column(column, overflow="fold")
     for result in results:
         counts = {
@@ -77,20 +87,23 @@ def publish(
     if dry_run:
         for result in results:
             for f in result.files:
-                out.print(f"{f.action:>13}  {escape(str(f.local))} -> {escape(f.url)}", highlight=False, soft_wrap=True)
+                action = _(ACTION_WORDS.get(f.action, f.action))
+                out.print(f"{action:>13}  {escape(str(f.local))} -> {escape(f.url)}", highlight=False, soft_wrap=True)
     sys.exit(0 if all(r.status.finished or r.dry_run or r.held for r in results) else 1)
 
 
-@click.command()
+@command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--catalog", required=True, help="Catalogue: a path (index.json or a folder), an https URL, or s3://bucket/key."
+    "--catalog", required=True, help=N_("Catalogue: a path (index.json or a folder), an https URL, or s3://bucket/key.")
 )
-@click.option("--endpoint-url", help="S3 endpoint for an s3:// catalogue (MinIO, Ceph).")
-@click.option("--allow-http", is_flag=True, help="Accept a catalogue over plain http:// (a local test server).")
+@click.option("--endpoint-url", help=N_("S3 endpoint for an s3:// catalogue (MinIO, Ceph)."))
+@click.option("--allow-http", is_flag=True, help=N_("Accept a catalogue over plain http:// (a local test server)."))
 @click.option("--timeout", type=click.FloatRange(1, 600), default=60, show_default=True,
-              help="Seconds for fetching every catalogue, in all.")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (verdict, PSA, segments, credential).")
+              help=N_("Seconds for fetching every catalogue, in all."))  # fmt: skip
+@click.option(
+    "--json", "as_json", is_flag=True, help=N_("One JSON object per file (verdict, PSA, segments, credential).")
+)
 def verify(
     files: tuple[Path, ...], catalog: str, endpoint_url: str | None, allow_http: bool, timeout: float, as_json: bool
 ) -> None:
@@ -110,7 +123,8 @@ def verify(
         verdicts = verify_files(list(files), for_recognition(catalogs), endpoint_url)
     except PsaError as exc:  # CatalogueUnreadable, and fingerprint files that cannot be read or do not match
         message = printable(str(exc))
-        click.echo(json.dumps({"error": message}) if as_json else f"psa: error: {message}", err=not as_json)
+        shown = json.dumps({"error": message}) if as_json else _("psa: error: {message}").format(message=message)
+        click.echo(shown, err=not as_json)
         sys.exit(2)
     for verdict in verdicts:
         click.echo(json.dumps(verdict.to_json(), ensure_ascii=False) if as_json else printable(verdict.sentence()))

@@ -8,13 +8,14 @@ import click
 
 from psa_pipeline.approval.store import default_dir
 from psa_pipeline.cli.common import approvals_option, build_option, console
-from psa_pipeline.core.i18n import _
+from psa_pipeline.cli.translated import Group, PromptOption, group
+from psa_pipeline.core.i18n import N_, _
 from psa_pipeline.core.problems import PsaError
 
 LOOPBACK = "127.0.0.1"
 
 
-class _ServeByDefault(click.Group):
+class _ServeByDefault(Group):
     """`psa review FOLDER` serves; `psa review add-reviewer FILE` manages accounts."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -23,7 +24,7 @@ class _ServeByDefault(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group(cls=_ServeByDefault)
+@group(cls=_ServeByDefault)
 def review() -> None:
     """Review a batch in the browser: play every rendition, read the QC, approve or request changes.
 
@@ -40,10 +41,10 @@ def review() -> None:
 @build_option
 @approvals_option
 @click.option("--host", default=LOOPBACK, show_default=True,
-              help="Address to listen on; any other than 127.0.0.1 needs --accounts.")  # fmt: skip
+              help=N_("Address to listen on; any other than 127.0.0.1 needs --accounts."))  # fmt: skip
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
 @click.option("--accounts", type=click.Path(dir_okay=False, path_type=Path),
-              help="Reviewer accounts (psa review add-reviewer); required with --host.")  # fmt: skip
+              help=N_("Reviewer accounts (psa review add-reviewer); required with --host."))  # fmt: skip
 def serve(folder: Path, build_root: Path, approvals: Path | None, host: str, port: int, accounts: Path | None) -> None:
     """Serve the review pages of the batch in FOLDER (built into --build) until Ctrl-C."""
     import uvicorn
@@ -72,10 +73,11 @@ def serve(folder: Path, build_root: Path, approvals: Path | None, host: str, por
 
 @review.command("add-reviewer")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--login", required=True, help="The name to sign in with.")
-@click.option("--name", required=True, help="Full name, as approvals will show it.")
-@click.option("--role", required=True, help="Position, as approvals will show it.")
-@click.password_option(help="At least 10 characters (asked for when not given).")
+@click.option("--login", required=True, help=N_("The name to sign in with."))
+@click.option("--name", required=True, help=N_("Full name, as approvals will show it."))
+@click.option("--role", required=True, help=N_("Position, as approvals will show it."))
+@click.password_option(prompt=N_("Password"), confirmation_prompt=N_("Repeat the password"), cls=PromptOption,
+                       help=N_("At least 10 characters (asked for when not given)."))  # fmt: skip
 def add_reviewer_command(file: Path, login: str, name: str, role: str, password: str) -> None:
     """Add (or reset) a reviewer in the accounts FILE (created 0600; passwords stored as scrypt hashes)."""
     from psa_pipeline.review.accounts import add_reviewer

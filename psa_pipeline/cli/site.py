@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import click
-
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.cli.common import channels_option, console
+from psa_pipeline.cli.translated import command
 from psa_pipeline.core.i18n import _
 from psa_pipeline.publish.destinations import backend
 from psa_pipeline.publish.public import refresh_site, site_destination
 
 
-@click.command("site")
+@command("site")
 @channels_option
 def site(channels_file: Path | None) -> None:
     """Regenerate the public PSA site and podcast feeds in the web destination.

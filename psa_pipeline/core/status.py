@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from psa_pipeline.core.i18n import N_, _
+
 
 class Status(StrEnum):
     OK = "ok"  # done now
@@ -15,3 +17,18 @@ class Status(StrEnum):
     @property
     def finished(self) -> bool:
         return self in (Status.OK, Status.CACHED)
+
+
+# The same words in the user's language, for terminals and reports (the values above stay in the records).
+_WORDS = {
+    Status.OK: N_("ok"),
+    Status.CACHED: N_("cached"),
+    Status.SKIPPED: N_("skipped"),
+    Status.REFUSED: N_("refused"),
+    Status.FAILED: N_("failed"),
+}
+
+
+def said(status: Status) -> str:
+    """The status as the user reads it, in their language."""
+    return _(_WORDS[status])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.publish.destinations import Backend, PublishError, Versioned
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.publication import CatalogueEntry, CatalogueRecord
@@ -36,18 +37,19 @@ def read_catalogue(store: Backend, channel: str) -> tuple[CatalogueRecord | None
         return CatalogueRecord.from_text(found.data, store.url(key)), found
     except RecordError as exc:
         raise PublishError(
-            f"{exc}; the catalogue must be repaired by hand (or moved aside) before anything more is published "
-            f"on channel {channel}"
-        ) from None
+            _("{error}; the catalogue must be repaired by hand (or moved aside) before anything more is published "
+              "on channel {channel}").format(error=exc, channel=channel)
+        ) from None  # fmt: skip
 
 
 def check_owner(catalogue: CatalogueRecord | None, psa_id: str, agency_code: str, where: str) -> None:
     entry = catalogue.psas.get(psa_id) if catalogue else None
     if entry is not None and entry.agency_code != agency_code:
         raise OwnershipError(
-            f"id '{psa_id}' is already published by {entry.agency} ({entry.agency_code}) in {where}; "
-            "an agency cannot take over another agency's PSA: choose another id"
-        )
+            _("id '{id}' is already published by {agency} ({code}) in {where}; "
+              "an agency cannot take over another agency's PSA: choose another id"
+              ).format(id=psa_id, agency=entry.agency, code=entry.agency_code, where=where)
+        )  # fmt: skip
 
 
 def put_entry(store: Backend, channel: str, psa_id: str, entry: CatalogueEntry, now: str) -> bool:
@@ -65,4 +67,6 @@ def put_entry(store: Backend, channel: str, psa_id: str, entry: CatalogueEntry, 
             return True
         # Someone else's update landed between our read and write: back off a little, then merge again.
         time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))
-    raise PublishError(f"{store.url(key)}: still changing under us after {MAX_TRIES} tries; run again")
+    raise PublishError(
+        _("{url}: still changing under us after {tries} tries; run again").format(url=store.url(key), tries=MAX_TRIES)
+    )

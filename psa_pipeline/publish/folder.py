@@ -15,6 +15,7 @@ from pathlib import Path
 
 from psa_pipeline.channels.destinations import FolderDestination
 from psa_pipeline.core.hashing import CHUNK, sha256_file
+from psa_pipeline.core.i18n import _
 from psa_pipeline.publish.destinations import Existing, Progress, PublishError, Versioned
 from psa_pipeline.publish.locks import file_lock, unique_suffix
 
@@ -33,7 +34,9 @@ class FolderBackend:
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
         if self.root not in path.parents:
-            raise PublishError(f"key '{key}' would leave the destination folder {self.root}")
+            raise PublishError(
+                _("key '{key}' would leave the destination folder {folder}").format(key=key, folder=self.root)
+            )
         return path
 
     def _lock_path(self, key: str) -> Path:
@@ -72,12 +75,14 @@ class FolderBackend:
                 try:
                     os.link(temporary, path)
                 except FileExistsError:
-                    raise PublishError(f"{path} appeared while publishing (another publisher?); run again") from None
+                    raise PublishError(
+                        _("{path} appeared while publishing (another publisher?); run again").format(path=path)
+                    ) from None
             else:
                 os.replace(temporary, path)
             _fsync_dir(path.parent)
         except IsADirectoryError:
-            raise PublishError(f"{path} is a folder; remove it and run again") from None
+            raise PublishError(_("{path} is a folder; remove it and run again").format(path=path)) from None
         finally:
             temporary.unlink(missing_ok=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from psa_pipeline.core.hashing import sha256_file
+from psa_pipeline.core.i18n import _
 from psa_pipeline.publish.destinations import PublishError
 from psa_pipeline.records.renditions import RenditionsRecord
 
@@ -17,7 +18,9 @@ def check_fresh(manifest_file: Path, record: RenditionsRecord, build_dir: Path) 
     """Compare every input's SHA-256 recorded at build time with the file as it is now."""
     if not record.inputs:
         raise StaleBuildError(
-            f"{build_dir} does not record what it was built from: run psa build {manifest_file.parent}"
+            _("{build} does not record what it was built from: run psa build {folder}").format(
+                build=build_dir, folder=manifest_file.parent
+            )
         )
     project = manifest_file.parent
     changed = []
@@ -31,7 +34,9 @@ def check_fresh(manifest_file: Path, record: RenditionsRecord, build_dir: Path) 
             changed.append(name)
     if changed:
         raise StaleBuildError(
-            f"{build_dir} was made from an older {' / '.join(changed)}: run psa build {manifest_file.parent}"
+            _("{build} was made from an older {files}: run psa build {folder}").format(
+                build=build_dir, files=" / ".join(changed), folder=manifest_file.parent
+            )
         )
 
 
@@ -42,6 +47,10 @@ def check_built_files(record: RenditionsRecord, build_dir: Path) -> None:
         for built in entry.files():
             local = build_dir / built.file
             if root not in local.resolve().parents:
-                raise PublishError(f"{local} leads outside {build_dir}; run psa build again")
+                raise PublishError(
+                    _("{file} leads outside {build}; run psa build again").format(file=local, build=build_dir)
+                )
             if not local.is_file() or sha256_file(local) != built.sha256:
-                raise PublishError(f"{local} is missing or changed since it was built; run psa build again")
+                raise PublishError(
+                    _("{file} is missing or changed since it was built; run psa build again").format(file=local)
+                )

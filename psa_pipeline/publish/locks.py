@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.oslock import POLL_SECONDS, try_lock, unlock
 from psa_pipeline.publish.destinations import PublishError
 
@@ -25,9 +26,9 @@ def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
         while not try_lock(handle):
             if time.monotonic() > deadline:
                 raise PublishError(
-                    f"{what} is being published by another psa process (lock {path} held for over {timeout:.0f} s); "
-                    "run again when it has finished"
-                )
+                    _("{what} is being published by another psa process (lock {path} held for over {seconds:.0f} s); "
+                      "run again when it has finished").format(what=what, path=path, seconds=timeout)
+                )  # fmt: skip
             time.sleep(POLL_SECONDS)
         try:
             yield

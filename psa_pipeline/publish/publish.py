@@ -23,9 +23,10 @@ from psa_pipeline.approval.gate import check_approval, check_sign_off
 from psa_pipeline.approval.store import default_dir
 from psa_pipeline.build.one_psa import RECORD
 from psa_pipeline.channels.config import ChannelConfig
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.core.progress import Progress
-from psa_pipeline.core.status import Status
+from psa_pipeline.core.status import Status, said
 from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.publish import transaction
@@ -97,10 +98,12 @@ BytesDone = Callable[[int], None]
 def describe(result: PublishResult) -> str:
     """The status in the words a media team reads in the summary."""
     if result.dry_run:
-        return "dry run"
+        return _("dry run")
     if result.held:
-        return "held"
-    return {Status.OK: "published", Status.CACHED: "up to date"}.get(result.status, str(result.status))
+        return _("held")
+    if result.status == Status.OK:
+        return _("published")
+    return _("up to date") if result.status == Status.CACHED else said(result.status)
 
 
 def slug(text: str) -> str:
@@ -150,13 +153,14 @@ def _load(
 ) -> tuple[Manifest, RenditionsRecord]:
     loaded = load_manifest(manifest_file)
     if loaded.manifest is None:
-        raise PsaError(f"invalid manifest; run psa validate {manifest_file}")
+        raise PsaError(_("invalid manifest; run psa validate {file}").format(file=manifest_file))
     manifest = loaded.manifest
     result.psa_id = manifest.id
     check_sign_off(manifest_file, manifest.approval)
     build_dir = build_root / manifest.id
     if not (build_dir / RECORD).is_file():
-        raise PsaError(f"{build_dir / RECORD} not found; run psa build {manifest_file.parent} first")
+        raise PsaError(_("{record} not found; run psa build {folder} first").format(
+            record=build_dir / RECORD, folder=manifest_file.parent))  # fmt: skip
     record = RenditionsRecord.read(build_dir / RECORD)
     check_fresh(manifest_file, record, build_dir)
     check_built_files(record, build_dir)
@@ -198,9 +202,10 @@ def _check_key_length(key: str) -> None:
     # S3 keys end at 1024 bytes and most file systems' names at 255: refuse before the first upload.
     if len(key.encode()) > 1024 or any(len(segment.encode()) > 255 for segment in key.split("/")):
         raise PsaError(
-            f"destination key too long ({len(key.encode())} bytes; at most 1024, 255 per folder name): {key[:120]}…; "
-            "shorten the manifest's id, agency or province, or the channel's key_template"
-        )
+            _("destination key too long ({size} bytes; at most 1024, 255 per folder name): {key}…; "
+              "shorten the manifest's id, agency or province, or the channel's key_template"
+              ).format(size=len(key.encode()), key=key[:120])
+        )  # fmt: skip
 
 
 def _publish(
@@ -238,7 +243,8 @@ def _publish(
         if not dry_run:
             # Sorted, so two runs that need the same folders never hold one each and wait for the other.
             for plan in sorted(plans, key=lambda p: p.store.url(p.folder)):
-                held.enter_context(plan.store.exclusive(plan.folder, f"{manifest.id} on channel {plan.channel}"))
+                what = _("{id} on channel {channel}").format(id=manifest.id, channel=plan.channel)
+                held.enter_context(plan.store.exclusive(plan.folder, what))
                 plan.store.abort_stale_uploads(plan.folder)
         for plan in plans:
             _inspect(plan, manifest, replace)
@@ -268,7 +274,7 @@ def _publish(
 def _inspect(plan: ChannelPlan, manifest: Manifest, replace: bool) -> None:
     """Decide each file's fate from the stored bytes themselves, not from what metadata claims."""
     store = plan.store
-    catalogue, _ = read_catalogue(store, plan.channel)
+    catalogue, _found = read_catalogue(store, plan.channel)
     # Before any upload: another agency's id is refused with nothing written (and again when merging).
     check_owner(catalogue, manifest.id, manifest.agency.code, store.url(f"{plan.channel}/{CATALOG_NAME}"))
     ours = catalogue.psas.get(manifest.id) if catalogue else None
@@ -285,25 +291,28 @@ def _inspect(plan: ChannelPlan, manifest: Manifest, replace: bool) -> None:
         same_size = existing.size == f.size
         stored = (existing.checksum or store.stored_sha256(f.key, f.size)) if same_size else existing.sha256
         if stored == f.sha256:
-            f.plan, f.detail = "skip", "already published with the same content (verified)"
+            f.plan, f.detail = "skip", _("already published with the same content (verified)")
         elif existing.sha256 == f.sha256 or (store.stored_key(f.key), f.sha256) in catalogued:
             # Ours by its metadata or by our catalogue entry, but the bytes differ: corrupted or tampered with.
-            f.plan, f.detail = "repair", f"repaired: stored object had sha256 {stored or 'unknown'}"
+            f.plan = "repair"
+            f.detail = _("repaired: stored object had sha256 {sha256}").format(sha256=stored or _("unknown"))
         elif replace or finishing:
-            f.plan, f.detail = "replace", f"replaced sha256 {stored or 'unknown'} ({existing.size} bytes)"
+            f.plan = "replace"
+            f.detail = _("replaced sha256 {sha256} ({size} bytes)").format(
+                sha256=stored or _("unknown"), size=existing.size
+            )
         else:
             f.plan = "refuse"
-            f.detail = (
-                f"already published with different content (sha256 {stored or 'unknown'}); "
-                "use --replace to publish a new version"
-            )
+            f.detail = _(
+                "already published with different content (sha256 {sha256}); use --replace to publish a new version"
+            ).format(sha256=stored or _("unknown"))
     if plan.intent is not None and not finishing and not replace:
         first = plan.files[0]
         first.plan = "refuse"
-        first.detail = (
-            f"an interrupted --replace (started {plan.intent.started_at}) was for another build; "
+        first.detail = _(
+            "an interrupted --replace (started {at}) was for another build; "
             "run psa publish --replace to finish it with this build"
-        )
+        ).format(at=plan.intent.started_at)
 
 
 def _upload_channel(plan: ChannelPlan, manifest: Manifest, record: RenditionsRecord, progress: BytesDone) -> bool:
@@ -333,7 +342,9 @@ def _upload_channel(plan: ChannelPlan, manifest: Manifest, record: RenditionsRec
             raise
         if stored != f.sha256:
             f.action = "failed"
-            f.detail = f"verification failed: stored object has sha256 {stored}, expected {f.sha256}"
+            f.detail = _("verification failed: stored object has sha256 {stored}, expected {expected}").format(
+                stored=stored, expected=f.sha256
+            )
             raise PsaError(f"{f.url}: {f.detail}")
         f.action = "uploaded"
         written = True
@@ -389,10 +400,10 @@ def publish_all(
             result = publish_psa(manifest, config, build_root, replace, dry_run, task.advance, approvals)
             sent = sum(f.size for f in result.files if f.action == "uploaded")
             seconds = task.seconds
-            task.finish(
-                f"{describe(result):>10}  {result.psa_id or manifest}  {sent / 1e6:.1f} MB in {seconds:.1f} s"
-                f" ({sent / 1e6 / max(seconds, 1e-3):.1f} MB/s)"
+            rate = _("{mb:.1f} MB in {seconds:.1f} s ({speed:.1f} MB/s)").format(
+                mb=sent / 1e6, seconds=seconds, speed=sent / 1e6 / max(seconds, 1e-3)
             )
+            task.finish(f"{describe(result):>10}  {result.psa_id or manifest}  {rate}")
             results.append(result)
     return results
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from psa_pipeline.channels.destinations import S3Destination
 from psa_pipeline.core.hashing import CHUNK
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.processes import alive
 from psa_pipeline.publish.destinations import Existing, Progress, PublishError, Versioned
 from psa_pipeline.publish.locks import unique_suffix
@@ -79,9 +80,10 @@ class S3Backend:
             raise
         except (ReadTimeoutError, ConnectionError) as exc:
             raise PublishError(
-                f"{self.url(key)}: no answer from {self.config.endpoint_url or 'S3'} ({type(exc).__name__}; "
-                f"gave up after {self.config.max_attempts} attempts of {self.config.timeout_seconds:g} s each)"
-            ) from None
+                _("{url}: no answer from {server} ({kind}; gave up after {attempts} attempts of {seconds:g} s each)")
+                .format(url=self.url(key), server=self.config.endpoint_url or "S3", kind=type(exc).__name__,
+                        attempts=self.config.max_attempts, seconds=self.config.timeout_seconds)
+            ) from None  # fmt: skip
         except ClientError as exc:
             raise PublishError(f"{self.url(key)}: {_client_error(exc)}") from None
         except (BotoCoreError, S3UploadFailedError) as exc:
@@ -140,7 +142,11 @@ class S3Backend:
                 condition = {"IfNoneMatch": "*"} if only_if_absent else {}
                 with local.open("rb") as body:
                     if not self._put(key, body, **condition, **extra):
-                        raise PublishError(f"{self.url(key)} appeared while publishing (another publisher?); run again")
+                        raise PublishError(
+                            _("{path} appeared while publishing (another publisher?); run again").format(
+                                path=self.url(key)
+                            )
+                        )
                 progress(size)
                 return
             # Managed (multipart) transfers cannot carry If-None-Match; the PSA's lease and the check before guard.
@@ -164,9 +170,10 @@ class S3Backend:
                 return False
             if _code(exc) in ("NotImplemented", "501"):
                 raise PublishError(
-                    f"{self.url(key)}: the server does not support conditional writes (If-Match / If-None-Match), "
-                    "which concurrent publishing needs; see README, 'Guarantees and their limits'"
-                ) from None
+                    _("{url}: the server does not support conditional writes (If-Match / If-None-Match), "
+                      "which concurrent publishing needs; see README, 'Guarantees and their limits'"
+                      ).format(url=self.url(key))
+                ) from None  # fmt: skip
             raise
         return True
 
@@ -228,9 +235,9 @@ class S3Backend:
                     continue
             if time.monotonic() > deadline:
                 raise PublishError(
-                    f"{what} is being published by another psa process (lease {self.url(key)}); "
-                    "run again when it has finished"
-                )
+                    _("{what} is being published by another psa process (lease {url}); run again when it has finished")
+                    .format(what=what, url=self.url(key))
+                )  # fmt: skip
             time.sleep(0.2)
         try:
             yield

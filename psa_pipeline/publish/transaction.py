@@ -8,6 +8,7 @@ and the catalogue) even without `--replace`, and deletes the intent. Old bytes a
 
 from __future__ import annotations
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.publish.destinations import Backend, PublishError
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.publication import PlannedFile, ReplaceIntent
@@ -22,7 +23,7 @@ def read_intent(store: Backend, folder: str) -> ReplaceIntent | None:
     try:
         return ReplaceIntent.from_text(found.data, store.url(folder + INTENT_NAME))
     except RecordError as exc:
-        raise PublishError(f"{exc}; remove it and publish with --replace") from None
+        raise PublishError(_("{error}; remove it and publish with --replace").format(error=exc)) from None
 
 
 def matches(intent: ReplaceIntent, planned: dict[str, str]) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.publish.catalogue import CATALOG_NAME
 from psa_pipeline.recognise.catalogue import SOURCE
@@ -44,7 +45,11 @@ class _Deadline:
     def left(self, location: str) -> float:
         remaining = self.end - time.monotonic()
         if remaining <= 0:
-            raise CatalogueUnreadable(f"cannot read catalogue {location}: no answer within {self.seconds:g} s")
+            raise CatalogueUnreadable(
+                _("cannot read catalogue {location}: no answer within {seconds:g} s").format(
+                    location=location, seconds=self.seconds
+                )
+            )
         return remaining
 
 
@@ -62,13 +67,17 @@ def load_catalogs(
         # Where psa puts catalogues (<destination>/<channel>/index.json), not any index.json deeper down.
         files = [f for f in (path / CATALOG_NAME, *sorted(path.glob(f"*/{CATALOG_NAME}"))) if f.is_file()]
         if not files:
-            raise CatalogueUnreadable(f"no {CATALOG_NAME} catalogue below {path}")
+            raise CatalogueUnreadable(
+                _("no {name} catalogue below {location}").format(name=CATALOG_NAME, location=path)
+            )
         if len(files) > MAX_CATALOGS:
-            raise CatalogueUnreadable(f"more than {MAX_CATALOGS} catalogues below {path}; name one")
+            raise CatalogueUnreadable(
+                _("more than {count} catalogues below {location}; name one").format(count=MAX_CATALOGS, location=path)
+            )
         return [_parse(_read_file(f), str(f)) for f in files]
     if path.is_file():
         return [_parse(_read_file(path), str(path))]
-    raise CatalogueUnreadable(f"catalogue {location} not found")
+    raise CatalogueUnreadable(_("catalogue {location} not found").format(location=location))
 
 
 def _read_file(path: Path) -> bytes:
@@ -76,7 +85,9 @@ def _read_file(path: Path) -> bytes:
         with path.open("rb") as handle:
             return handle.read(MAX_CATALOG_BYTES + 1)
     except OSError as exc:
-        raise CatalogueUnreadable(f"cannot read catalogue {path}: {exc.strerror}") from None
+        raise CatalogueUnreadable(
+            _("cannot read catalogue {location}: {reason}").format(location=path, reason=exc.strerror)
+        ) from None
 
 
 def _check_scheme(url: str, allow_http: bool) -> None:
@@ -84,7 +95,10 @@ def _check_scheme(url: str, allow_http: bool) -> None:
     if scheme == "https" or (scheme == "http" and allow_http):
         return
     raise CatalogueUnreadable(
-        f"refusing catalogue {url}: only https:// (plain http:// can be altered on the way; --allow-http to accept it)"
+        _(
+            "refusing catalogue {url}: only https:// "
+            "(plain http:// can be altered on the way; --allow-http to accept it)"
+        ).format(url=url)
     )
 
 
@@ -98,7 +112,9 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
         old, new = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
         if new.hostname != old.hostname:
             raise CatalogueUnreadable(
-                f"refusing catalogue {req.full_url}: it redirects to another host ({new.hostname})"
+                _("refusing catalogue {url}: it redirects to another host ({host})").format(
+                    url=req.full_url, host=new.hostname
+                )
             )
         _check_scheme(newurl, self.allow_http)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
@@ -122,7 +138,9 @@ def _fetch(url: str, allow_http: bool, deadline: _Deadline) -> bytes:
         raise
     except (OSError, http.client.HTTPException, ValueError) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        raise CatalogueUnreadable(f"cannot read catalogue {url}: {reason}") from None
+        raise CatalogueUnreadable(
+            _("cannot read catalogue {location}: {reason}").format(location=url, reason=reason)
+        ) from None
     return b"".join(chunks)
 
 
@@ -133,7 +151,7 @@ def _s3_catalogs(location: str, endpoint_url: str | None, allow_http: bool, dead
 
     if endpoint_url:
         _check_scheme(endpoint_url, allow_http)
-    bucket, _, key = location[len("s3://") :].partition("/")
+    bucket, _slash, key = location[len("s3://") :].partition("/")
     seconds = max(1.0, min(30.0, deadline.left(location)))
     config = Config(
         connect_timeout=seconds, read_timeout=seconds, retries={"total_max_attempts": 2, "mode": "standard"}
@@ -148,19 +166,29 @@ def _s3_catalogs(location: str, endpoint_url: str | None, allow_http: bool, dead
                 deadline.left(location)
                 keys += [o["Key"] for o in page.get("Contents", []) if _catalogue_key(o["Key"], key)]
                 if len(keys) > MAX_CATALOGS:
-                    raise CatalogueUnreadable(f"more than {MAX_CATALOGS} catalogues below {location}; name one")
+                    raise CatalogueUnreadable(
+                        _("more than {count} catalogues below {location}; name one").format(
+                            count=MAX_CATALOGS, location=location
+                        )
+                    )
             if not keys:
-                raise CatalogueUnreadable(f"no {CATALOG_NAME} catalogue below {location}")
+                raise CatalogueUnreadable(
+                    _("no {name} catalogue below {location}").format(name=CATALOG_NAME, location=location)
+                )
         catalogs = []
         for k in keys:
             deadline.left(location)
             got = client.get_object(Bucket=bucket, Key=k)
             if int(got.get("ContentLength", 0)) > MAX_CATALOG_BYTES:
-                raise CatalogueUnreadable(f"s3://{bucket}/{k}: larger than {MAX_CATALOG_BYTES} bytes")
+                raise CatalogueUnreadable(
+                    _("{where}: larger than {size} bytes").format(where=f"s3://{bucket}/{k}", size=MAX_CATALOG_BYTES)
+                )
             catalogs.append(_parse(got["Body"].read(MAX_CATALOG_BYTES + 1), f"s3://{bucket}/{k}"))
         return catalogs
     except (BotoCoreError, ClientError) as exc:
-        raise CatalogueUnreadable(f"cannot read catalogue {location}: {exc}") from None
+        raise CatalogueUnreadable(
+            _("cannot read catalogue {location}: {reason}").format(location=location, reason=exc)
+        ) from None
 
 
 def _catalogue_key(key: str, prefix: str) -> bool:
@@ -173,11 +201,15 @@ def _catalogue_key(key: str, prefix: str) -> bool:
 
 def _parse(raw: bytes, where: str) -> Loaded:
     if len(raw) > MAX_CATALOG_BYTES:
-        raise CatalogueUnreadable(f"{where}: larger than {MAX_CATALOG_BYTES} bytes; not a psa-pipeline catalogue")
+        raise CatalogueUnreadable(
+            _("{where}: larger than {size} bytes; not a psa-pipeline catalogue").format(
+                where=where, size=MAX_CATALOG_BYTES
+            )
+        )
     try:
         return Loaded(CatalogueRecord.from_text(raw, where), where)
     except RecordError as exc:
-        raise CatalogueUnreadable(f"not a psa-pipeline catalogue: {exc}") from None
+        raise CatalogueUnreadable(_("not a psa-pipeline catalogue: {error}").format(error=exc)) from None
 
 
 def for_recognition(catalogs: list[Loaded]) -> list[dict[str, Any]]:

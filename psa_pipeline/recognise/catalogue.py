@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.recognise.extract import CAPTION_CELLS, FRAME_RATE, U8, U32, U64
 from psa_pipeline.recognise.index import CatalogueIndex, Content, Publication
@@ -39,12 +40,16 @@ def fingerprint_records(
     found = []
     for catalog in catalogs:
         where = str(catalog.get(SOURCE, ""))
-        for _, entry, file in catalogue_files(catalog):
+        for _channel, entry, file in catalogue_files(catalog):
             if not str(file.get("file", "")).endswith(FINGERPRINTS_SUFFIX):
                 continue
             raw = _fetch(where, file, endpoint_url)
             if hashlib.sha256(raw).hexdigest() != file.get("sha256"):
-                raise CatalogueError(f"{where}: {file['file']} does not match the SHA-256 the catalogue gives")
+                raise CatalogueError(
+                    _("{where}: {file} does not match the SHA-256 the catalogue gives").format(
+                        where=where, file=file["file"]
+                    )
+                )
             try:
                 found.append((entry, FingerprintRecord.from_text(raw, file["file"])))
             except RecordError as exc:
@@ -58,7 +63,11 @@ def catalogue_files(catalog: dict[str, Any]) -> Iterator[tuple[str, dict[str, An
     for psa_id, entry in catalog["psas"].items():
         files = entry.get("files") if isinstance(entry, dict) else None
         if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
-            raise CatalogueError(f"{where}: malformed catalogue: the entry of {psa_id!r} has no list of files")
+            raise CatalogueError(
+                _("{where}: malformed catalogue: the entry of {id} has no list of files").format(
+                    where=where, id=repr(psa_id)
+                )
+            )
         for file in files:
             yield str(psa_id), entry, file
 
@@ -77,7 +86,9 @@ def _fetch(where: str, file: dict[str, Any], endpoint_url: str | None) -> bytes:
         elif where.startswith(("http://", "https://")):
             url = str(file.get("url", ""))
             if not url.startswith("https://") and not (where.startswith("http://") and url.startswith("http://")):
-                raise CatalogueError(f"{where}: {file.get('file')} has no web address to fetch it from")
+                raise CatalogueError(
+                    _("{where}: {file} has no web address to fetch it from").format(where=where, file=file.get("file"))
+                )
             with urllib.request.urlopen(url, timeout=30) as response:
                 raw = response.read(MAX_FINGERPRINT_BYTES + 1)
         else:
@@ -85,15 +96,23 @@ def _fetch(where: str, file: dict[str, Any], endpoint_url: str | None) -> bytes:
             root = Path(where).resolve().parent.parent
             path = (root / key).resolve()
             if root not in path.parents:
-                raise CatalogueError(f"{where}: key {key!r} leaves the catalogue's folder")
+                raise CatalogueError(
+                    _("{where}: key {key} leaves the catalogue's folder").format(where=where, key=repr(key))
+                )
             with path.open("rb") as handle:
                 raw = handle.read(MAX_FINGERPRINT_BYTES + 1)
     except CatalogueError:
         raise
     except Exception as exc:  # boto, urllib and the file system each raise their own types
-        raise CatalogueError(f"{where}: cannot read {file.get('file')} ({type(exc).__name__})") from None
+        raise CatalogueError(
+            _("{where}: cannot read {file} ({kind})").format(
+                where=where, file=file.get("file"), kind=type(exc).__name__
+            )
+        ) from None
     if len(raw) > MAX_FINGERPRINT_BYTES:
-        raise CatalogueError(f"{where}: {file.get('file')} is larger than a fingerprint file can be")
+        raise CatalogueError(
+            _("{where}: {file} is larger than a fingerprint file can be").format(where=where, file=file.get("file"))
+        )
     return raw
 
 
@@ -129,9 +148,11 @@ def _same_method(print_: ContentPrint, record: FingerprintRecord) -> None:
     video = (print_.video.algorithm, print_.video.rate) if print_.video else expected[1:]
     if (audio, *video) != expected:
         raise CatalogueError(
-            f"fingerprints of {record.psa_id} ({record.channel}) were made with another method "
-            f"({audio}, {video[0]} at {video[1]}/s); this psa compares {expected[0]}, {expected[1]} at {FRAME_RATE}/s"
-        )
+            _("fingerprints of {id} ({channel}) were made with another method ({audio}, {video} at {rate}/s); "
+              "this psa compares {our_audio}, {our_video} at {our_rate}/s").format(
+                id=record.psa_id, channel=record.channel, audio=audio, video=video[0], rate=video[1],
+                our_audio=expected[0], our_video=expected[1], our_rate=FRAME_RATE)
+        )  # fmt: skip
 
 
 def _u32(text: str) -> U32:

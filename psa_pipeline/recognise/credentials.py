@@ -20,6 +20,7 @@ from typing import Any
 
 import c2pa
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 
 CERT_VARIABLE = "PSA_SIGNING_CERT"
@@ -43,13 +44,21 @@ def signing_key_from_environment() -> SigningKey | None:
         return None
     if not cert_path or not key_path:
         missing = CERT_VARIABLE if not cert_path else KEY_VARIABLE
-        raise PsaError(f"content credentials: {missing} is not set; set both {CERT_VARIABLE} and {KEY_VARIABLE}")
+        raise PsaError(
+            _("content credentials: {missing} is not set; set both {cert} and {key}").format(
+                missing=missing, cert=CERT_VARIABLE, key=KEY_VARIABLE
+            )
+        )
     parts = []
     for variable, path in ((CERT_VARIABLE, cert_path), (KEY_VARIABLE, key_path)):
         try:
             parts.append(Path(path).read_bytes())
         except OSError as exc:
-            raise PsaError(f"content credentials: cannot read {variable} file {path} ({exc.strerror})") from None
+            raise PsaError(
+                _("content credentials: cannot read {variable} file {path} ({reason})").format(
+                    variable=variable, path=path, reason=exc.strerror
+                )
+            ) from None
     return SigningKey(parts[0], parts[1])
 
 
@@ -94,9 +103,10 @@ def sign_file(source: Path, target: Path, key: SigningKey, psa_id: str, title: s
         target.unlink(missing_ok=True)
         # The library's message can quote the certificate; say which step failed, not what it read.
         raise PsaError(
-            f"content credentials: signing {source.name} failed ({type(exc).__name__.lstrip('_')}); "
-            f"check that {CERT_VARIABLE} is an ES256 certificate chain (leaf first) and {KEY_VARIABLE} its key"
-        ) from None
+            _("content credentials: signing {file} failed ({kind}); "
+              "check that {cert} is an ES256 certificate chain (leaf first) and {key} its key").format(
+                file=source.name, kind=type(exc).__name__.lstrip("_"), cert=CERT_VARIABLE, key=KEY_VARIABLE)
+        ) from None  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import MediaError
 from psa_pipeline.media.probe import probe
 
@@ -68,7 +69,7 @@ def fingerprint_file(path: Path, sound: bool = True, picture: bool = True) -> Pr
     audio = info.audio if sound else None
     video = info.video if picture else None
     if audio is None and video is None:
-        raise MediaError(f"{path}: has neither sound nor moving picture to compare")
+        raise MediaError(_("{path}: has neither sound nor moving picture to compare").format(path=path))
     with tempfile.TemporaryDirectory(prefix="psa-fp-") as tmp:
         chroma = Path(tmp) / "audio.chromaprint"
         command = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *FAST_DECODE]
@@ -82,12 +83,20 @@ def fingerprint_file(path: Path, sound: bool = True, picture: bool = True) -> Pr
         try:
             result = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
         except FileNotFoundError:
-            raise MediaError("ffmpeg is not installed (run `make demo` or install the ffmpeg package)") from None
+            raise MediaError(_("ffmpeg is not installed (run `make demo` or install the ffmpeg package)")) from None
         except subprocess.TimeoutExpired:
-            raise MediaError(f"{path}: decoding took more than {TIMEOUT:.0f} s; the file looks damaged") from None
+            raise MediaError(
+                _("{path}: decoding took more than {seconds:.0f} s; the file looks damaged").format(
+                    path=path, seconds=TIMEOUT
+                )
+            ) from None
         if result.returncode != 0:
             detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise MediaError(f"{path}: cannot be decoded ({detail[-1][:200] if detail else 'ffmpeg failed'})")
+            raise MediaError(
+                _("{path}: cannot be decoded ({detail})").format(
+                    path=path, detail=detail[-1][:200] if detail else _("ffmpeg failed")
+                )
+            )
         values = np.frombuffer(chroma.read_bytes(), dtype="<u4").astype(np.uint32) if audio is not None else None
     full = centre = None
     if video is not None:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy.typing as npt
 
 from psa_pipeline.core.hashing import sha256_file
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.recognise.credentials import SIGNED_FORMATS, SigningKey, sign_file
 from psa_pipeline.recognise.extract import FRAME_RATE, Prints, fingerprint_file
@@ -98,7 +99,7 @@ def _look(entry: RenditionEntry) -> tuple[str | None, str]:
 
 def _signed(entry: RenditionEntry, local: Path, build_dir: Path, key: SigningKey, record: RenditionsRecord) -> Outgoing:
     if not local.is_file() or sha256_file(local) != entry.sha256:
-        raise PsaError(f"{local} is missing or changed since it was built; run psa build again")
+        raise PsaError(_("{file} is missing or changed since it was built; run psa build again").format(file=local))
     # Signing embeds a time and a fresh id, so the same file signed twice differs: keep the
     # first signature for as long as the file and the certificate are the same.
     stamp = hashlib.sha256(entry.sha256.encode() + key.chain).hexdigest()[:16]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from psa_pipeline.core.hashing import sha256_file
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import MediaError
 from psa_pipeline.recognise.catalogue import build_index, catalogue_files, fingerprint_records
 from psa_pipeline.recognise.credentials import Credential, read_credential
@@ -116,7 +117,9 @@ def verify_file(path: Path, index: CatalogueIndex, exact: Exact) -> Verdict:
     try:
         digest = sha256_file(path)
     except OSError as exc:
-        return Verdict(name, "error", error=f"{name}: cannot be read ({exc.strerror})")
+        return Verdict(
+            name, "error", error=_("{name}: cannot be read ({reason})").format(name=name, reason=exc.strerror)
+        )
     credential = read_credential(path)
     if digest in exact:
         psa_id, entry, channel = exact[digest]
