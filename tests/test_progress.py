@@ -12,8 +12,11 @@ from psa_pipeline.core.progress import Progress, Verbosity, environment, set_ver
 
 @pytest.fixture(autouse=True)
 def _own_verbosity(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PSA_QUIET", raising=False)
-    monkeypatch.delenv("PSA_VERBOSE", raising=False)
+    # set_verbosity writes the environment itself; setenv first makes monkeypatch remember the value
+    # from before the test (delenv of an unset variable records nothing, and QUIET would leak onwards).
+    for name in ("PSA_QUIET", "PSA_VERBOSE"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 def log_console() -> tuple[Console, io.StringIO]:
