@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from psa_pipeline.core.i18n import N_, _
 from psa_pipeline.core.problems import MediaError
 from psa_pipeline.media.analyse import interlaced_by_idet, silent_tracks
 from psa_pipeline.media.runner import ToolTimeout, capture
@@ -130,7 +131,7 @@ def probe(path: Path, analyse: bool = True) -> MediaInfo:
     length. `analyse` adds the checks that decode a little (interlace, silent audio tracks).
     """
     if not path.is_file():
-        raise MediaError(f"{path}: file not found")
+        raise MediaError(_("{path}: file not found").format(path=path))
     refuse_non_media(path)
     command = [
         "ffprobe", "-v", "warning", "-print_format", "json", "-show_format", "-show_streams",
@@ -139,7 +140,11 @@ def probe(path: Path, analyse: bool = True) -> MediaInfo:
     try:
         result = capture(command, timeout=PROBE_TIMEOUT)
     except ToolTimeout:
-        raise MediaError(f"{path}: ffprobe took more than {PROBE_TIMEOUT} s; the file looks damaged") from None
+        raise MediaError(
+            _("{path}: ffprobe took more than {seconds} s; the file looks damaged").format(
+                path=path, seconds=PROBE_TIMEOUT
+            )
+        ) from None
     detail = _first_line(result.stderr)
     if result.returncode != 0:
         raise MediaError(f"{path}: {_unreadable(result.stderr)}")
@@ -149,7 +154,11 @@ def probe(path: Path, analyse: bool = True) -> MediaInfo:
     ends = _packet_ends(data.get("packets") or [], origin)
     streams = [_stream(s, origin, ends) for s in data.get("streams", [])]
     if not any(s.kind in ("audio", "video") for s in streams):
-        raise MediaError(f"{path}: has no audio or video in it ({detail or 'not a media file'}); export it again")
+        raise MediaError(
+            _("{path}: has no audio or video in it ({detail}); export it again").format(
+                path=path, detail=detail or _("not a media file")
+            )
+        )
     format_name = str(fmt.get("format_name", ""))
     declared = _float(fmt.get("duration"))
     measured = max((s.end for s in streams if s.end is not None and s.kind in ("audio", "video")), default=None)
@@ -166,12 +175,16 @@ def _refuse_damaged(path: Path, format_name: str, declared: float | None, measur
         tolerance = 0.05 if damage else max(0.25, 0.02 * declared)
         if measured < declared - tolerance:
             raise MediaError(
-                f"{path}: this file is cut short: it ends at {measured:.1f} s of {declared:.1f} s; "
-                "export or copy it again"
-            )
+                _("{path}: this file is cut short: it ends at {measured:.1f} s of {declared:.1f} s; "
+                  "export or copy it again").format(path=path, measured=measured, declared=declared)
+            )  # fmt: skip
     if damage:
         # ffprobe exits 0 on many damaged files (a cut-off WAV, say) but says so on stderr.
-        raise MediaError(f"{path}: file is damaged or truncated (ffmpeg says: {damage}); export or copy it again")
+        raise MediaError(
+            _("{path}: file is damaged or truncated (ffmpeg says: {damage}); export or copy it again").format(
+                path=path, damage=damage
+            )
+        )
 
 
 def _analysed(info: MediaInfo) -> MediaInfo:
@@ -227,41 +240,40 @@ def _packet_ends(packets: list[dict[str, Any]], origin: float) -> dict[int, tupl
     return {i: (first - origin, last - origin) for i, (first, last) in spans.items()}
 
 
-_NOT_MEDIA = "this is not an audio or video file ffmpeg can read; export it again as MP4, WAV or MP3"
+_NOT_MEDIA = N_("this is not an audio or video file ffmpeg can read; export it again as MP4, WAV or MP3")
 # First match wins: a guessed format ("low score") fails with that format's error, which would mislead.
 _UNREADABLE = (
     ("detected only with low score", _NOT_MEDIA),
-    ("moov atom not found", "this file is incomplete (its index is missing: the export or copy stopped early); "
-     "export or copy it again"),
-    ("error reading header", "this file is incomplete or damaged (its header cannot be read); "
-     "export or copy it again"),
+    ("moov atom not found", N_("this file is incomplete (its index is missing: the export or copy stopped early); "
+     "export or copy it again")),
+    ("error reading header", N_("this file is incomplete or damaged (its header cannot be read); "
+     "export or copy it again")),
     ("Invalid data found", _NOT_MEDIA),
-    ("Permission denied", "cannot be read (permission denied); check the file's permissions"),
+    ("Permission denied", N_("cannot be read (permission denied); check the file's permissions")),
 )  # fmt: skip
 
 
 def _unreadable(stderr: str) -> str:
     for needle, reason in _UNREADABLE:
         if needle.lower() in stderr.lower():
-            return reason
-    return f"cannot be read as media ({_last_error(stderr)}); export it again"
+            return _(reason)
+    return _("cannot be read as media ({error}); export it again").format(error=_last_error(stderr))
 
 
 def video_summary(stream: Stream) -> str:
     """One line about a picture stream, with everything a build will correct."""
     parts = [f"{stream.width}x{stream.height} {stream.frame_rate or '?'} fps"]
     if stream.variable_frame_rate:
-        parts.append("variable frame rate")
+        parts.append(_("variable frame rate"))
     shown = stream.display_size
     if shown and (stream.rotation or abs(stream.sample_aspect - 1) > 0.01):
-        parts.append(
-            f"shown as {shown[0]}x{shown[1]}" + (f" (turned {stream.rotation} degrees)" if stream.rotation else "")
-        )
+        turned = _(" (turned {degrees} degrees)").format(degrees=stream.rotation) if stream.rotation else ""
+        parts.append(_("shown as {width}x{height}").format(width=shown[0], height=shown[1]) + turned)
     if stream.start > 0.0005:
-        parts.append(f"starts at {stream.start:.3f} s")
+        parts.append(_("starts at {seconds:.3f} s").format(seconds=stream.start))
     if stream.interlaced:
-        found = stream.field_order if stream.field_order in INTERLACED_ORDERS else "combing found by idet"
-        parts.append(f"interlaced ({found})")
+        found = stream.field_order if stream.field_order in INTERLACED_ORDERS else _("combing found by idet")
+        parts.append(_("interlaced ({how})").format(how=found))
     if stream.hdr:
         parts.append(f"HDR ({stream.color_transfer}, {stream.pix_fmt})")
     return ", ".join(parts)
@@ -277,10 +289,12 @@ def measure_loudness(path: Path, stream: int = 0) -> Loudness:
     try:
         result = capture(command, timeout=LOUDNESS_TIMEOUT)
     except ToolTimeout:
-        raise MediaError(f"{path}: loudness measurement took more than {LOUDNESS_TIMEOUT} s") from None
+        raise MediaError(
+            _("{path}: loudness measurement took more than {seconds} s").format(path=path, seconds=LOUDNESS_TIMEOUT)
+        ) from None
     text = result.stderr
     if result.returncode != 0:
-        raise MediaError(f"{path}: cannot measure loudness ({_last_error(text)})")
+        raise MediaError(_("{path}: cannot measure loudness ({error})").format(path=path, error=_last_error(text)))
     return parse_ebur128_summary(text, path)
 
 

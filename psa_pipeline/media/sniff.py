@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import MediaError
 
 HEAD_BYTES = 512
@@ -18,19 +19,23 @@ def refuse_non_media(path: Path) -> None:
     """MediaError if `path` is empty, a Git LFS pointer, or a text file; else nothing."""
     size = path.stat().st_size
     if size == 0:
-        raise MediaError(f"{path}: the file is empty (0 bytes); export or copy it again")
+        raise MediaError(_("{path}: the file is empty (0 bytes); export or copy it again").format(path=path))
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
     if head.startswith(LFS_POINTER):
         raise MediaError(
-            f"{path}: this is a Git LFS pointer ({size} bytes), not the media itself; "
-            "run `git lfs pull` to fetch the real file"
+            _(
+                "{path}: this is a Git LFS pointer ({size} bytes), not the media itself; "
+                "run `git lfs pull` to fetch the real file"
+            ).format(path=path, size=size)
         )
     if _looks_like_text(head):
         first = head.decode("utf-8", "replace").strip().splitlines()[0][:60] if head.strip() else ""
         raise MediaError(
-            f"{path}: this is a text file (it starts with {first!r}), not audio or video; "
-            "put the exported media file here"
+            _(
+                "{path}: this is a text file (it starts with {first}), not audio or video; "
+                "put the exported media file here"
+            ).format(path=path, first=repr(first))
         )
 
 
