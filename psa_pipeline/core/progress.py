@@ -28,6 +28,8 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 
+from psa_pipeline.core.i18n import _
+
 VERBOSE_ENV = "PSA_VERBOSE"
 QUIET_ENV = "PSA_QUIET"
 
@@ -144,7 +146,7 @@ class Progress:
             with self.lock:
                 task.bar = self.bars.add_task(escape(label), total=max(total, 0.001) if total is not None else None)
         elif self.mode == "lines" and self.unit == "seconds":
-            self._line(f"start  {label}")
+            self._line(_("start  {label}").format(label=label))
         return task
 
     def note(self, text: str) -> None:
@@ -174,4 +176,5 @@ class Progress:
             if summary is not None:
                 self.note(escape(summary))
         elif self.mode == "lines":
-            self._line(summary if summary is not None else f"done   {task.label} ({task.seconds:.1f} s)")
+            done = _("done   {label} ({seconds:.1f} s)").format(label=task.label, seconds=task.seconds)
+            self._line(summary if summary is not None else done)
