@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import DiskFullError, PsaError
 from psa_pipeline.core.progress import environment
 from psa_pipeline.core.status import Status
@@ -59,7 +60,7 @@ class LocalRunner:
                         if attempt == 1:
                             broken.append(futures[future])
                         else:
-                            yield key, _failed("the worker process died twice (out of memory? killed?)")
+                            yield key, _failed(_("the worker process died twice (out of memory? killed?)"))
                     except DiskFullError:
                         raise
                     except Exception as exc:  # the task itself raised: report it, keep going
@@ -79,11 +80,13 @@ class DaskRunner:
         try:
             from distributed import Client
         except ImportError:
-            raise PsaError("--scheduler needs the `distributed` package (pip install distributed)") from None
+            raise PsaError(_("--scheduler needs the `distributed` package (pip install distributed)")) from None
         try:
             self.client = Client(address, timeout=20)
         except OSError as exc:
-            raise PsaError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            raise PsaError(
+                _("cannot reach the Dask scheduler at {address}: {error}").format(address=address, error=exc)
+            ) from None
 
     def run(self, tasks: list[Task]) -> Generator[tuple[str, StepOutcome], None, None]:
         from distributed import as_completed as dask_completed
