@@ -21,6 +21,7 @@ from psa_pipeline import __version__
 from psa_pipeline.batch.executors import DaskRunner, LocalRunner, Task
 from psa_pipeline.build.many import STATE_FILE
 from psa_pipeline.build.one_psa import RECORD, build_psa
+from psa_pipeline.build.shared import Prepared, batch_parts, prepare_batch
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.core.i18n import _
 from psa_pipeline.core.oslock import try_lock, unlock
@@ -28,7 +29,7 @@ from psa_pipeline.core.problems import DiskFullError, ManifestReport, PsaError
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.load import load_manifest
-from psa_pipeline.media.inputs import Fingerprints
+from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
 from psa_pipeline.publish.publish import publish_psa
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import BatchJournal, CheckResult, PsaEntry, PublishedFile, Step, StepOutcome, now
@@ -218,14 +219,28 @@ def run_batch(
     with BatchLock(build_root):
         try:
             journal = Journal(build_root / JOURNAL, fresh=force)
-            _validate(states, journal, Context(config=config, channels_file=channels_file), announce)
+            # Probes remembered in the build folder's state file: a jingle every PSA names is probed once,
+            # and the build tasks (other processes) find every probe made here.
+            fingerprints = Fingerprints(build_root / STATE_FILE)
+            context = Context(config=config, channels_file=channels_file, probe=fingerprints.probe)
+            _validate(states, journal, context, announce)
             valid = [s for s in states if s.steps["validate"].status == Status.OK]
+            # Parts several PSAs to build share: prepared once here, before any task starts (build/shared.py).
+            to_build = [s.manifest for s in valid if journal.reusable(s, "build") is None]
+            shared = batch_parts(to_build, None)
+            if shared:
+                prepare_batch(shared, Prepared(build_root, fingerprints, ffmpeg_version()), jobs or os.cpu_count() or 1)
+            fingerprints.save()  # what validation probed, for the build tasks
             runner: LocalRunner | DaskRunner = (
                 DaskRunner(scheduler) if scheduler else LocalRunner(jobs or os.cpu_count() or 1)
             )
             try:
                 arguments = (str(channels_file.resolve()) if channels_file else None, str(build_root.resolve()))
-                _run_step("build", build_task, valid, journal, runner, *arguments, announce)
+
+                def refresh(state: PsaState) -> str:
+                    return fingerprint(state.manifest, channels_file, build_root)
+
+                _run_step("build", build_task, valid, journal, runner, *arguments, announce, refresh)
             finally:
                 if isinstance(runner, DaskRunner):
                     runner.close()
@@ -287,6 +302,7 @@ def _run_step(
     channels_arg: str | None,
     root_arg: str,
     announce: Announce,
+    refresh: Callable[[PsaState], str],
 ) -> None:
     todo: list[Task] = []
     by_key = {s.key: s for s in states}
@@ -302,4 +318,7 @@ def _run_step(
         state = by_key[key]
         state.steps[step] = outcome.model_copy(update={"at": now()})
         announce(step, state, state.steps[step], False)
+        # The fingerprint as the task left it (it wrote renditions.json): after a crash, a re-run finds
+        # this PSA unchanged and takes its finished steps from the journal instead of checking them again.
+        state.fingerprint = refresh(state)
         journal.record(state)  # after every task: a crash loses at most the tasks still running

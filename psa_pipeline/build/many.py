@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from psa_pipeline.build.one_psa import Events, PsaResult, build_psa
+from psa_pipeline.build.shared import Prepared, batch_parts, prepare_batch
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.progress import Progress, Task
-from psa_pipeline.media.inputs import Fingerprints
+from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
 from psa_pipeline.validation.validate import find_manifests
 
 STATE_FILE = ".psa-state.json"
@@ -48,6 +49,9 @@ def build_all(
     manifests = list(find_manifests(paths))
     fingerprints = Fingerprints(build_root / STATE_FILE)
     workers = max(1, jobs or os.cpu_count() or 1)
+    # Jingles and logos several PSAs share: probed, hashed and (jingles) conformed once, before any PSA.
+    shared = batch_parts(manifests, assets_dir)
+    prepare_batch(shared, Prepared(build_root, fingerprints, ffmpeg_version()), workers)
 
     def one(manifest: Path, events: Events) -> PsaResult:
         return build_psa(manifest, config, build_root, fingerprints, force, assets_dir, events)

@@ -7,7 +7,7 @@ import errno
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from psa_pipeline.build.plan import (
 )
 from psa_pipeline.build.programme import AudioMix
 from psa_pipeline.build.render import Finished, RenditionFailed, SilentProgramme, render
+from psa_pipeline.build.shared import Prepared
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
@@ -206,11 +207,13 @@ def _build(
     failed: dict[str, str] = {}
     if stale:
         # The same checks as `psa validate` with these channels, channel limits (max_duration) included.
-        report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config))
+        report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config, probe=fp.probe))
         if report.errors:
             raise BuildError(_first_errors([str(p) for p in report.errors], manifest_file))
         out_dir.mkdir(parents=True, exist_ok=True)
-        made, failed, mixes = _render(plan, stale, out_dir, keys, events)
+        # Jingles the batch prepared once (build/shared.py) are read as such; the keys above did not see them.
+        prepared = replace(plan, inputs=Prepared(build_root, fp, version).use(plan.inputs))
+        made, failed, mixes = _render(prepared, stale, out_dir, keys, events)
         entries.update(made)
         program = Program(
             key=program_key(plan, version),

@@ -25,6 +25,9 @@ class Fingerprints:
     def __init__(self, state_file: Path) -> None:
         self.state_file = state_file
         self.lock = threading.Lock()
+        # One hash or probe of a file at a time: threads building PSAs that share a jingle wait for the
+        # first one's answer instead of each reading the file again.
+        self.flights: dict[str, threading.Lock] = {}
         self.changed: set[str] = set()
         try:
             self.state: dict[str, dict[str, object]] = json.loads(state_file.read_text(encoding="utf-8"))
@@ -35,37 +38,59 @@ class Fingerprints:
         stat = path.stat()
         return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
+    def _flight(self, name: str) -> threading.Lock:
+        with self.lock:
+            return self.flights.setdefault(name, threading.Lock())
+
+    def _known_digest(self, key: str, stamp: list[int]) -> str | None:
+        with self.lock:
+            entry = self.state.get(key)
+            return str(entry["sha256"]) if entry and entry.get("stamp") == stamp else None
+
     def digest(self, path: Path) -> str:
         key = str(path.resolve())
         stamp = self._stamp(path)
-        with self.lock:
-            entry = self.state.get(key)
-            if entry and entry.get("stamp") == stamp:
-                return str(entry["sha256"])
-        value = sha256_file(path)
-        with self.lock:
-            self.state[key] = {"stamp": stamp, "sha256": value}
-            self.changed.add(key)
+        known = self._known_digest(key, stamp)
+        if known is not None:
+            return known
+        with self._flight(f"digest:{key}"):
+            known = self._known_digest(key, stamp)
+            if known is not None:
+                return known
+            value = sha256_file(path)
+            with self.lock:
+                self.state[key] = {"stamp": stamp, "sha256": value}
+                self.changed.add(key)
         return value
 
-    def probe(self, path: Path) -> MediaInfo:
-        """ffprobe result, remembered by content hash."""
-        key = str(path.resolve())
-        digest = self.digest(path)
+    def _known_probe(self, path: Path, key: str, digest: str) -> MediaInfo | None:
         with self.lock:
             cached = self.state.get(key, {}).get("probe")
         if isinstance(cached, dict) and cached.get("sha256") == digest and cached.get("version") == PROBE_VERSION:
             data = dict(cached["info"])
             streams = [Stream(**s) for s in data.pop("streams")]
             return MediaInfo(path=path, streams=streams, **{k: v for k, v in data.items() if k != "path"})
-        info = probe(path)
-        with self.lock:
-            self.state.setdefault(key, {})["probe"] = {
-                "sha256": digest,
-                "version": PROBE_VERSION,
-                "info": info.to_json(),
-            }
-            self.changed.add(key)
+        return None
+
+    def probe(self, path: Path) -> MediaInfo:
+        """ffprobe result, remembered by content hash."""
+        key = str(path.resolve())
+        digest = self.digest(path)
+        known = self._known_probe(path, key, digest)
+        if known is not None:
+            return known
+        with self._flight(f"probe:{key}"):
+            known = self._known_probe(path, key, digest)
+            if known is not None:
+                return known
+            info = probe(path)
+            with self.lock:
+                self.state.setdefault(key, {})["probe"] = {
+                    "sha256": digest,
+                    "version": PROBE_VERSION,
+                    "info": info.to_json(),
+                }
+                self.changed.add(key)
         return info
 
     def save(self) -> None:
