@@ -35,7 +35,7 @@ from psa_pipeline.core.processes import alive
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.languages import label
-from psa_pipeline.manifest.load import load_manifest
+from psa_pipeline.manifest.load import Loaded, load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.media import subtitles
 from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
@@ -82,12 +82,16 @@ def build_psa(
     force: bool = False,
     assets_dir: Path | None = None,
     events: Events | None = None,
+    loaded: Loaded | None = None,
 ) -> PsaResult:
-    """Build every rendition of one PSA; never raises for a problem with this PSA (it is in the result)."""
+    """Build every rendition of one PSA; never raises for a problem with this PSA (it is in the result).
+
+    `loaded`: the manifest as the caller already read it (a batch reads every manifest first).
+    """
     events = events or Events()
     result = PsaResult(manifest_file, None, Status.FAILED)
     try:
-        manifest = _load(manifest_file, config)
+        manifest = _load(manifest_file, config, loaded)
         result.psa_id = manifest.id
         _build(manifest, manifest_file, config, build_root, fingerprints, force, assets_dir, events, result)
     except PsaError as exc:
@@ -105,8 +109,8 @@ def build_psa(
     return result
 
 
-def _load(manifest_file: Path, config: ChannelConfig) -> Manifest:
-    loaded = load_manifest(manifest_file)
+def _load(manifest_file: Path, config: ChannelConfig, loaded: Loaded | None) -> Manifest:
+    loaded = loaded or load_manifest(manifest_file)
     problems = list(loaded.problems)
     if loaded.manifest is not None:
         problems += [p for p in manifest_problems(loaded.manifest, loaded.positions, config) if p.severity == "error"]
@@ -123,14 +127,14 @@ def _first_errors(lines: list[str], manifest_file: Path) -> str:
 
 
 def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fingerprints) -> PsaInputs:
-    folder_assets = assets_dir or assets.find_assets_dir(project)
+    resolver = assets.Resolver(project, assets_dir or assets.find_assets_dir(project))
 
     def piece(reference: str) -> Piece:
-        path = assets.resolve(reference, project, folder_assets)
+        path = resolver.resolve(reference)
         if not path.is_file():
             raise BuildError(f"{project / 'psa.yaml'}: '{reference}' does not exist ({path})")
         try:
-            return Piece(path, fp.probe(path), fp.digest(path))
+            return Piece(path, *fp.probe_and_digest(path))
         except MediaError as exc:
             detail = exc.message.removeprefix(f"{path}: ")
             raise BuildError(f"{project / 'psa.yaml'}: '{reference}': {detail}") from None
@@ -138,7 +142,7 @@ def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fing
     sources, jingles = manifest.sources, manifest.jingles
     subs = []
     for track in manifest.subtitles.tracks:
-        file = assets.resolve(track.file, project, folder_assets) if track.file else None
+        file = resolver.resolve(track.file) if track.file else None
         cues = subtitles.read_cues(track, file, lambda i: Location(project / "psa.yaml"))
         subs.append(SubtitleInput(track.lang, track.label or label(track.lang), tuple(cues), file))
     multitrack = sources.multitrack
@@ -228,8 +232,10 @@ def _build(
     )
     # Files of renditions no longer asked for, or failed just now, must not look current.
     _remove_dropped(old, set(entries), out_dir)
-    # Left untouched when nothing changed, so its mtime tells batch journals that too.
-    record.write(out_dir / RECORD)
+    # Left untouched when nothing changed, so its mtime tells batch journals that too; compared as
+    # data first, which is cheaper than writing the text out to compare it.
+    if record != previous:
+        record.write(out_dir / RECORD)
     result.record = record
     result.status = Status.OK if stale else Status.CACHED
     if failed:
@@ -368,11 +374,10 @@ def _input_digests(manifest_file: Path, inputs: PsaInputs) -> dict[str, str]:
     found = {manifest_file: sha256_file(manifest_file)}
     found.update({p.path: p.digest for p in pieces if p is not None})
     found.update({s.path: sha256_file(s.path) for s in inputs.subtitles if s.path is not None})
-    return {_relative(path, project): digest for path, digest in sorted(found.items())}
+    real_project = project.resolve()  # once, not per file: this runs for every PSA of a no-op rebuild
+    return {_relative(path, real_project): digest for path, digest in sorted(found.items())}
 
 
-def _relative(path: Path, project: Path) -> str:
-    try:
-        return path.resolve().relative_to(project.resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+def _relative(path: Path, real_project: Path) -> str:
+    real = path.resolve()
+    return real.relative_to(real_project).as_posix() if real.is_relative_to(real_project) else real.as_posix()

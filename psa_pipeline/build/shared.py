@@ -32,7 +32,7 @@ from psa_pipeline.core.atomic import temporary_name
 from psa_pipeline.core.oslock import held
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.manifest import assets
-from psa_pipeline.manifest.load import load_manifest
+from psa_pipeline.manifest.load import Loaded
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.media.inputs import Fingerprints
 from psa_pipeline.media.runner import run_ffmpeg
@@ -54,14 +54,14 @@ class SharedPart:
 
 def parts_of(manifest: Manifest, project: Path, assets_dir: Path | None) -> list[tuple[Path, bool]]:
     """The jingles (True) and end-card logo (False) a manifest names, resolved; unresolvable ones left out."""
-    folder_assets = assets_dir or assets.find_assets_dir(project)
+    resolver = assets.Resolver(project, assets_dir or assets.find_assets_dir(project))
     named = [(j.file, True) for j in (manifest.jingles.intro, manifest.jingles.outro) if j is not None]
     if manifest.end_card is not None and manifest.end_card.logo:
         named.append((manifest.end_card.logo, False))
     found = []
     for reference, conform in named:
         try:
-            path = assets.resolve(reference, project, folder_assets)
+            path = resolver.resolve(reference)
         except PsaError:
             continue  # the PSA's own build reports it
         found.append((path.resolve(), conform))
@@ -76,13 +76,11 @@ def shared_parts(uses: Iterable[list[tuple[Path, bool]]]) -> list[SharedPart]:
     return [SharedPart(path, conform) for (path, conform), n in sorted(counts.items()) if n >= 2]
 
 
-def batch_parts(manifests: Iterable[Path], assets_dir: Path | None) -> list[SharedPart]:
+def batch_parts(manifests: Iterable[tuple[Path, Loaded]], assets_dir: Path | None) -> list[SharedPart]:
     """The parts two or more of these manifests name; a manifest that does not load is left to its build."""
-    uses = []
-    for manifest in manifests:
-        loaded = load_manifest(manifest)
-        if loaded.manifest is not None:
-            uses.append(parts_of(loaded.manifest, manifest.parent, assets_dir))
+    uses = [
+        parts_of(loaded.manifest, file.parent, assets_dir) for file, loaded in manifests if loaded.manifest is not None
+    ]
     return shared_parts(uses)
 
 
@@ -174,7 +172,7 @@ def prepare_batch(parts: list[SharedPart], prepared: Prepared, jobs: int = 2) ->
 
     def one(part: SharedPart) -> None:
         try:
-            piece = Piece(part.path, fingerprints.probe(part.path), fingerprints.digest(part.path))
+            piece = Piece(part.path, *fingerprints.probe_and_digest(part.path))
             if part.conform:
                 prepared.ensure(piece)
         except (PsaError, OSError) as exc:

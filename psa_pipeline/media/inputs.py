@@ -6,6 +6,7 @@ Like DVC's state database: the hash is the truth, the stat triple only saves re-
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -48,7 +49,9 @@ class Fingerprints:
             return str(entry["sha256"]) if entry and entry.get("stamp") == stamp else None
 
     def digest(self, path: Path) -> str:
-        key = str(path.resolve())
+        return self._digest(path, os.path.realpath(path))
+
+    def _digest(self, path: Path, key: str) -> str:
         stamp = self._stamp(path)
         known = self._known_digest(key, stamp)
         if known is not None:
@@ -74,15 +77,19 @@ class Fingerprints:
 
     def probe(self, path: Path) -> MediaInfo:
         """ffprobe result, remembered by content hash."""
-        key = str(path.resolve())
-        digest = self.digest(path)
+        return self.probe_and_digest(path)[0]
+
+    def probe_and_digest(self, path: Path) -> tuple[MediaInfo, str]:
+        """ffprobe result and content hash, the path resolved once for both."""
+        key = os.path.realpath(path)  # what Path.resolve gives
+        digest = self._digest(path, key)
         known = self._known_probe(path, key, digest)
         if known is not None:
-            return known
+            return known, digest
         with self._flight(f"probe:{key}"):
             known = self._known_probe(path, key, digest)
             if known is not None:
-                return known
+                return known, digest
             info = probe(path)
             with self.lock:
                 self.state.setdefault(key, {})["probe"] = {
@@ -91,7 +98,7 @@ class Fingerprints:
                     "info": info.to_json(),
                 }
                 self.changed.add(key)
-        return info
+        return info, digest
 
     def save(self) -> None:
         """Write what this process learnt, merged into what other processes saved meanwhile.
