@@ -238,7 +238,8 @@ def run_batch(
             to_build = [s.manifest for s in valid if journal.reusable(s, "build") is None]
             shared = batch_parts(((m, load_manifest(m)) for m in to_build), None)
             if shared:
-                prepare_batch(shared, Prepared(build_root, fingerprints, ffmpeg_version()), jobs or os.cpu_count() or 1)
+                prepared = Prepared(build_root, fingerprints, ffmpeg_version(fingerprints))
+                prepare_batch(shared, prepared, jobs or os.cpu_count() or 1)
             fingerprints.save()  # what validation probed, for the build tasks
             runner: LocalRunner | DaskRunner = (
                 DaskRunner(scheduler) if scheduler else LocalRunner(jobs or os.cpu_count() or 1)

@@ -54,7 +54,7 @@ def build_all(
     loaded = {manifest: load_manifest(manifest) for manifest in manifests}
     # Jingles and logos several PSAs share: probed, hashed and (jingles) conformed once, before any PSA.
     shared = batch_parts(loaded.items(), assets_dir)
-    prepare_batch(shared, Prepared(build_root, fingerprints, ffmpeg_version()), workers)
+    prepare_batch(shared, Prepared(build_root, fingerprints, ffmpeg_version(fingerprints)), workers)
 
     def one(manifest: Path, events: Events) -> PsaResult:
         return build_psa(manifest, config, build_root, fingerprints, force, assets_dir, events, loaded[manifest])

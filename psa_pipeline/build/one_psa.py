@@ -198,7 +198,7 @@ def _build(
     plan = plan_psa(manifest, inputs, config, _year(manifest))
     if not plan.renditions:
         raise BuildError(f"none of its channels has a rendition for a {manifest.kind}")
-    version = ffmpeg_version()
+    version = ffmpeg_version(fp)
     out_dir = build_root / manifest.id
     previous = _read_previous(out_dir / RECORD)
     old = {e.name: e for e in previous.renditions} if previous else {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.oslock import held
 from psa_pipeline.media.probe import MediaInfo, Stream, probe
-from psa_pipeline.media.runner import tool_version
+from psa_pipeline.media.runner import binary, tool_version
 
 # Bump when MediaInfo gains fields: older remembered probes lack them.
 PROBE_VERSION = 2
@@ -100,6 +101,24 @@ class Fingerprints:
                 self.changed.add(key)
         return info, digest
 
+    def tool_version(self, tool: str) -> str:
+        """runner.tool_version, remembered by the binary's stamp (see ffmpeg_version)."""
+        found = shutil.which(binary(tool))
+        if found is None:
+            return tool_version(tool)  # "<tool>-missing": not remembered, asked again next time
+        real = os.path.realpath(found)
+        key = f"{tool}-version:{real}"  # never an input's key: those are absolute paths
+        stamp = self._stamp(Path(real))
+        with self.lock:
+            entry = self.state.get(key)
+            if entry and entry.get("stamp") == stamp and isinstance(entry.get("version"), str):
+                return str(entry["version"])
+        version = tool_version(tool)
+        with self.lock:
+            self.state[key] = {"stamp": stamp, "version": version}
+            self.changed.add(key)
+        return version
+
     def save(self) -> None:
         """Write what this process learnt, merged into what other processes saved meanwhile.
 
@@ -122,6 +141,14 @@ class Fingerprints:
             self.changed.clear()
 
 
-def ffmpeg_version() -> str:
-    """First line of `ffmpeg -version`: part of every cache key, since encoders change between versions."""
-    return tool_version("ffmpeg")
+def ffmpeg_version(fingerprints: Fingerprints | None = None) -> str:
+    """First line of `ffmpeg -version`: part of every cache key, since encoders change between versions.
+
+    With `fingerprints`, remembered in the state file by the binary's (size, mtime, inode), like an
+    input's hash: a no-op rebuild starts no ffmpeg at all. Installing another ffmpeg replaces the
+    binary (a new inode), so the version is asked again. (A PSA_FFMPEG wrapper script stands for the
+    ffmpeg it runs: an ffmpeg upgraded behind an unchanged wrapper is not seen.)
+    """
+    if fingerprints is None:
+        return tool_version("ffmpeg")
+    return fingerprints.tool_version("ffmpeg")
