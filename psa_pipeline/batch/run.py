@@ -28,7 +28,7 @@ from psa_pipeline.core.oslock import try_lock, unlock
 from psa_pipeline.core.problems import DiskFullError, ManifestReport, PsaError
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
-from psa_pipeline.manifest.load import load_manifest
+from psa_pipeline.manifest.load import Loaded, load_manifest
 from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
 from psa_pipeline.publish.publish import publish_psa
 from psa_pipeline.records.base import RecordError
@@ -74,6 +74,13 @@ class PsaState:
     psa_id: str | None = None
     steps: dict[Step, StepOutcome] = field(default_factory=dict)
     report: ManifestReport | None = None
+    # The manifest as read when the batch started: read once, not again by each step and the report.
+    loaded: Loaded | None = field(default=None, repr=False)
+
+    def manifest_loaded(self) -> Loaded:
+        if self.loaded is None:
+            self.loaded = load_manifest(self.manifest)
+        return self.loaded
 
     @property
     def status(self) -> Status:
@@ -148,14 +155,17 @@ class BatchLock:
             self.handle.close()
 
 
-def fingerprint(manifest: Path, channels_file: Path | None, build_root: Path) -> str:
-    """Cheap: manifest bytes and the size and mtime of every file the PSA can read, not their contents."""
+def fingerprint(manifest: Path, channels_file: Path | None, build_root: Path, loaded: Loaded | None = None) -> str:
+    """Cheap: manifest bytes and the size and mtime of every file the PSA can read, not their contents.
+
+    `loaded`: the manifest already read (the references come from it; the bytes are read again).
+    """
     digest = hashlib.sha256(f"{__version__}\n".encode())
     digest.update(manifest.read_bytes())
     if channels_file is not None:
         digest.update(channels_file.read_bytes())
     files = [p for p in manifest.parent.rglob("*") if p.is_file()]
-    loaded = load_manifest(manifest)
+    loaded = loaded or load_manifest(manifest)
     if loaded.manifest is not None:
         shared = assets.find_assets_dir(manifest.parent)
         for ref in assets.references(loaded.manifest):
@@ -198,8 +208,8 @@ def batch_states(folder: Path, channels_file: Path | None, build_root: Path) -> 
     seen: dict[str, Path] = {}
     for m in manifests:
         key = str(m.relative_to(folder)) if m.is_relative_to(folder) else str(m)
-        state = PsaState(m, key, fingerprint(m, channels_file, build_root))
         loaded = load_manifest(m)
+        state = PsaState(m, key, fingerprint(m, channels_file, build_root, loaded), loaded=loaded)
         if loaded.manifest is not None:
             state.psa_id = loaded.manifest.id
             # One build folder per id: two submissions with one id would overwrite each other's renditions.
@@ -235,8 +245,8 @@ def run_batch(
             _validate(states, journal, context, announce)
             valid = [s for s in states if s.steps["validate"].status == Status.OK]
             # Parts several PSAs to build share: prepared once here, before any task starts (build/shared.py).
-            to_build = [s.manifest for s in valid if journal.reusable(s, "build") is None]
-            shared = batch_parts(((m, load_manifest(m)) for m in to_build), None)
+            to_build = [s for s in valid if journal.reusable(s, "build") is None]
+            shared = batch_parts(((s.manifest, s.manifest_loaded()) for s in to_build), None)
             if shared:
                 prepared = Prepared(build_root, fingerprints, ffmpeg_version(fingerprints))
                 prepare_batch(shared, prepared, jobs or os.cpu_count() or 1)
@@ -248,14 +258,14 @@ def run_batch(
                 arguments = (str(channels_file.resolve()) if channels_file else None, str(build_root.resolve()))
 
                 def refresh(state: PsaState) -> str:
-                    return fingerprint(state.manifest, channels_file, build_root)
+                    return fingerprint(state.manifest, channels_file, build_root, state.loaded)
 
                 _run_step("build", build_task, valid, journal, runner, *arguments, announce, refresh)
             finally:
                 if isinstance(runner, DaskRunner):
                     runner.close()
             for state in states:  # fingerprints move when builds write renditions.json
-                state.fingerprint = fingerprint(state.manifest, channels_file, build_root)
+                state.fingerprint = fingerprint(state.manifest, channels_file, build_root, state.loaded)
                 journal.record(state, write=False)
             journal.write()
         except DiskFullError as exc:  # from a task or from writing the journal itself
@@ -270,7 +280,7 @@ def _validate(states: list[PsaState], journal: Journal, context: Context, announ
     from concurrent.futures import ThreadPoolExecutor
 
     def one(state: PsaState) -> None:
-        loaded = load_manifest(state.manifest)
+        loaded = state.manifest_loaded()
         if loaded.manifest is not None:
             state.psa_id = loaded.manifest.id
         earlier = journal.reusable(state, "validate")
