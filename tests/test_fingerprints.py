@@ -77,3 +77,16 @@ def test_ffmpegs_version_is_asked_once_per_binary_not_once_per_run(
     runner.tool_version.cache_clear()
     assert inputs.ffmpeg_version(Fingerprints(state)) == "ffmpeg version 8.0"
     runner.tool_version.cache_clear()
+
+
+def test_a_batch_worker_reads_the_state_file_again_only_when_it_changed(tmp_path: Path) -> None:
+    from psa_pipeline.batch.run import worker_fingerprints
+
+    state = tmp_path / "build" / ".psa-state.json"
+    first = worker_fingerprints(state)
+    assert worker_fingerprints(state) is first  # the next task on this worker: nothing changed
+    other = Fingerprints(state)  # another worker learns something and saves it
+    other.digest(make_tone(tmp_path / "a.wav", seconds=0.2))
+    other.save()
+    later = worker_fingerprints(state)
+    assert later is not first and str((tmp_path / "a.wav").resolve()) in later.state
