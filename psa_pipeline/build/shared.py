@@ -64,7 +64,7 @@ def parts_of(manifest: Manifest, project: Path, assets_dir: Path | None) -> list
             path = resolver.resolve(reference)
         except PsaError:
             continue  # the PSA's own build reports it
-        found.append((path.resolve(), conform))
+        found.append((Path(os.path.abspath(path)), conform))  # the resolver has checked where it leads
     return found
 
 

@@ -21,6 +21,16 @@ from psa_pipeline.media.runner import binary, tool_version
 PROBE_VERSION = 2
 
 
+def _key(path: Path) -> str:
+    """A file's entry in the state: its absolute path, without following symlinks.
+
+    Following them cost a system call per folder of the path, for every file of every PSA of a
+    no-op rebuild. The stamp holds the inode, so a symlink that now leads to another file is a new
+    stamp and the file is read again; two names for one file only mean two entries.
+    """
+    return os.path.abspath(path)
+
+
 class Fingerprints:
     """Hashes and probe results of input files, persisted in one small JSON state file."""
 
@@ -31,6 +41,7 @@ class Fingerprints:
         # first one's answer instead of each reading the file again.
         self.flights: dict[str, threading.Lock] = {}
         self.changed: set[str] = set()
+        self.versions: dict[str, str] = {}
         try:
             self.state: dict[str, dict[str, object]] = json.loads(state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -50,7 +61,7 @@ class Fingerprints:
             return str(entry["sha256"]) if entry and entry.get("stamp") == stamp else None
 
     def digest(self, path: Path) -> str:
-        return self._digest(path, os.path.realpath(path))
+        return self._digest(path, _key(path))
 
     def _digest(self, path: Path, key: str) -> str:
         stamp = self._stamp(path)
@@ -82,7 +93,7 @@ class Fingerprints:
 
     def probe_and_digest(self, path: Path) -> tuple[MediaInfo, str]:
         """ffprobe result and content hash, the path resolved once for both."""
-        key = os.path.realpath(path)  # what Path.resolve gives
+        key = _key(path)
         digest = self._digest(path, key)
         known = self._known_probe(path, key, digest)
         if known is not None:
@@ -102,7 +113,14 @@ class Fingerprints:
         return info, digest
 
     def tool_version(self, tool: str) -> str:
-        """runner.tool_version, remembered by the binary's stamp (see ffmpeg_version)."""
+        """runner.tool_version, remembered by the binary's stamp (see ffmpeg_version); looked up once per run."""
+        with self.lock:
+            asked = self.versions.get(tool)
+        if asked is None:
+            asked = self.versions[tool] = self._tool_version(tool)
+        return asked
+
+    def _tool_version(self, tool: str) -> str:
         found = shutil.which(binary(tool))
         if found is None:
             return tool_version(tool)  # "<tool>-missing": not remembered, asked again next time
