@@ -17,6 +17,7 @@ from psa_pipeline.records.base import Record
 from psa_pipeline.records.journal import BatchJournal, StepOutcome
 from psa_pipeline.records.publication import PlannedFile
 from psa_pipeline.records.renditions import Captions, LoudnessValues, RenditionEntry, Target
+from psa_pipeline.records.shared import SharedPartRecord
 from psa_pipeline.site.feed import _Podcast2, _Podcast2Entry
 from psa_pipeline.site.pages import Choice
 
@@ -68,6 +69,9 @@ FolderDestination._check_url
 # Times in the batch journal, for people reading it and for the report.
 StepOutcome.at
 BatchJournal.updated_at
+
+# Which ffmpeg made a prepared part (build/.shared/*.json), for the people who look in the build folder.
+SharedPartRecord.ffmpeg
 
 # The hash a --replace overwrote, kept in the intent record for the people who read it after a crash.
 PlannedFile.old_sha256

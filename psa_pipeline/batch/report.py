@@ -25,7 +25,6 @@ from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import Location, MediaError, PsaError
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
-from psa_pipeline.manifest.load import load_manifest
 from psa_pipeline.media import subtitles
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import STEPS, StepOutcome
@@ -77,8 +76,7 @@ def _entry(state: PsaState, build_root: Path, approvals: Path) -> dict[str, Any]
         "_outcomes": {step: state.steps[step] for step in STEPS if step in state.steps},
         "_manifest_text": _manifest_text(state.manifest),
     }
-    loaded = load_manifest(state.manifest)
-    manifest = loaded.manifest
+    manifest = state.manifest_loaded().manifest
     if manifest is not None:
         entry["title"] = manifest.title
         entry["agency"] = manifest.agency.model_dump()

@@ -21,14 +21,15 @@ from psa_pipeline import __version__
 from psa_pipeline.batch.executors import DaskRunner, LocalRunner, Task
 from psa_pipeline.build.many import STATE_FILE
 from psa_pipeline.build.one_psa import RECORD, build_psa
+from psa_pipeline.build.shared import Prepared, batch_parts, prepare_batch
 from psa_pipeline.channels.config import load_config
 from psa_pipeline.core.i18n import _
 from psa_pipeline.core.oslock import try_lock, unlock
 from psa_pipeline.core.problems import DiskFullError, ManifestReport, PsaError
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
-from psa_pipeline.manifest.load import load_manifest
-from psa_pipeline.media.inputs import Fingerprints
+from psa_pipeline.manifest.load import Loaded, load_manifest
+from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
 from psa_pipeline.publish.publish import publish_psa
 from psa_pipeline.records.base import RecordError
 from psa_pipeline.records.journal import BatchJournal, CheckResult, PsaEntry, PublishedFile, Step, StepOutcome, now
@@ -41,9 +42,28 @@ LOCK = ".batch.lock"
 # ---- tasks: top-level functions of plain arguments, so a process pool or a Dask worker can run them ----
 
 
+# A pool or Dask worker runs many build tasks: it reads the state file (1.3 MB for 1,000 PSAs) again
+# only when another process changed it, not once per task.
+_WORKER_STATE: dict[Path, tuple[tuple[int, int, int] | None, Fingerprints]] = {}
+
+
+def worker_fingerprints(state_file: Path) -> Fingerprints:
+    try:
+        stat = state_file.stat()
+        stamp: tuple[int, int, int] | None = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    except OSError:
+        stamp = None
+    known = _WORKER_STATE.get(state_file)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    fingerprints = Fingerprints(state_file)
+    _WORKER_STATE[state_file] = (stamp, fingerprints)
+    return fingerprints
+
+
 def build_task(manifest: str, channels_file: str | None, build_root: str) -> StepOutcome:
     config = load_config(Path(channels_file) if channels_file else None)
-    fingerprints = Fingerprints(Path(build_root) / STATE_FILE)
+    fingerprints = worker_fingerprints(Path(build_root) / STATE_FILE)
     started = time.perf_counter()
     result = build_psa(Path(manifest), config, Path(build_root), fingerprints)
     fingerprints.save()
@@ -73,6 +93,13 @@ class PsaState:
     psa_id: str | None = None
     steps: dict[Step, StepOutcome] = field(default_factory=dict)
     report: ManifestReport | None = None
+    # The manifest as read when the batch started: read once, not again by each step and the report.
+    loaded: Loaded | None = field(default=None, repr=False)
+
+    def manifest_loaded(self) -> Loaded:
+        if self.loaded is None:
+            self.loaded = load_manifest(self.manifest)
+        return self.loaded
 
     @property
     def status(self) -> Status:
@@ -103,9 +130,18 @@ class Journal:
         outcome = entry.steps.get(step)
         return outcome if outcome is not None and outcome.settled else None
 
-    def record(self, state: PsaState) -> None:
-        entry = PsaEntry(fingerprint=state.fingerprint, psa_id=state.psa_id, steps=dict(state.steps))
-        self.data = self.data.model_copy(update={"psas": {**self.data.psas, state.key: entry}, "updated_at": now()})
+    def record(self, state: PsaState, write: bool = True) -> None:
+        """Note the state's steps; `write=False` leaves the file to a later `write()` (one write for many PSAs)."""
+        self.data.psas[state.key] = PsaEntry(
+            fingerprint=state.fingerprint, psa_id=state.psa_id, steps=dict(state.steps)
+        )
+        if write:
+            self.write()
+
+    def write(self) -> None:
+        # The whole journal each time: writing it once per PSA where one write does (steps taken from the
+        # journal, the final fingerprints) made a no-op re-run of 1,000 PSAs quadratic.
+        self.data = self.data.model_copy(update={"updated_at": now()})
         self.data.write(self.path)
 
 
@@ -142,14 +178,17 @@ class BatchLock:
             self.handle.close()
 
 
-def fingerprint(manifest: Path, channels_file: Path | None, build_root: Path) -> str:
-    """Cheap: manifest bytes and the size and mtime of every file the PSA can read, not their contents."""
+def fingerprint(manifest: Path, channels_file: Path | None, build_root: Path, loaded: Loaded | None = None) -> str:
+    """Cheap: manifest bytes and the size and mtime of every file the PSA can read, not their contents.
+
+    `loaded`: the manifest already read (the references come from it; the bytes are read again).
+    """
     digest = hashlib.sha256(f"{__version__}\n".encode())
     digest.update(manifest.read_bytes())
     if channels_file is not None:
         digest.update(channels_file.read_bytes())
     files = [p for p in manifest.parent.rglob("*") if p.is_file()]
-    loaded = load_manifest(manifest)
+    loaded = loaded or load_manifest(manifest)
     if loaded.manifest is not None:
         shared = assets.find_assets_dir(manifest.parent)
         for ref in assets.references(loaded.manifest):
@@ -192,8 +231,8 @@ def batch_states(folder: Path, channels_file: Path | None, build_root: Path) -> 
     seen: dict[str, Path] = {}
     for m in manifests:
         key = str(m.relative_to(folder)) if m.is_relative_to(folder) else str(m)
-        state = PsaState(m, key, fingerprint(m, channels_file, build_root))
         loaded = load_manifest(m)
+        state = PsaState(m, key, fingerprint(m, channels_file, build_root, loaded), loaded=loaded)
         if loaded.manifest is not None:
             state.psa_id = loaded.manifest.id
             # One build folder per id: two submissions with one id would overwrite each other's renditions.
@@ -222,20 +261,36 @@ def run_batch(
     with BatchLock(build_root):
         try:
             journal = Journal(build_root / JOURNAL, fresh=force)
-            _validate(states, journal, Context(config=config, channels_file=channels_file), announce)
+            # Probes remembered in the build folder's state file: a jingle every PSA names is probed once,
+            # and the build tasks (other processes) find every probe made here.
+            fingerprints = Fingerprints(build_root / STATE_FILE)
+            context = Context(config=config, channels_file=channels_file, probe=fingerprints.probe)
+            _validate(states, journal, context, announce)
             valid = [s for s in states if s.steps["validate"].status == Status.OK]
+            # Parts several PSAs to build share: prepared once here, before any task starts (build/shared.py).
+            to_build = [s for s in valid if journal.reusable(s, "build") is None]
+            shared = batch_parts(((s.manifest, s.manifest_loaded()) for s in to_build), None)
+            if shared:
+                prepared = Prepared(build_root, fingerprints, ffmpeg_version(fingerprints))
+                prepare_batch(shared, prepared, jobs or os.cpu_count() or 1)
+            fingerprints.save()  # what validation probed, for the build tasks
             runner: LocalRunner | DaskRunner = (
                 DaskRunner(scheduler) if scheduler else LocalRunner(jobs or os.cpu_count() or 1)
             )
             try:
                 arguments = (str(channels_file.resolve()) if channels_file else None, str(build_root.resolve()))
-                _run_step("build", build_task, valid, journal, runner, *arguments, announce)
+
+                def refresh(state: PsaState) -> str:
+                    return fingerprint(state.manifest, channels_file, build_root, state.loaded)
+
+                _run_step("build", build_task, valid, journal, runner, *arguments, announce, refresh)
             finally:
                 if isinstance(runner, DaskRunner):
                     runner.close()
             for state in states:  # fingerprints move when builds write renditions.json
-                state.fingerprint = fingerprint(state.manifest, channels_file, build_root)
-                journal.record(state)
+                state.fingerprint = fingerprint(state.manifest, channels_file, build_root, state.loaded)
+                journal.record(state, write=False)
+            journal.write()
         except DiskFullError as exc:  # from a task or from writing the journal itself
             raise PsaError(
                 _("the disk holding {folder} is full ({error}); "
@@ -249,7 +304,7 @@ def _validate(states: list[PsaState], journal: Journal, context: Context, announ
     from concurrent.futures import ThreadPoolExecutor
 
     def one(state: PsaState) -> None:
-        loaded = load_manifest(state.manifest)
+        loaded = state.manifest_loaded()
         if loaded.manifest is not None:
             state.psa_id = loaded.manifest.id
         earlier = journal.reusable(state, "validate")
@@ -272,8 +327,9 @@ def _validate(states: list[PsaState], journal: Journal, context: Context, announ
     with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2)) as pool:
         list(pool.map(one, states))
     for state in states:
-        journal.record(state)
+        journal.record(state, write=False)
         announce("validate", state, state.steps["validate"], state.key in reused)
+    journal.write()
 
 
 def _check_status(report: ManifestReport, check: str) -> CheckResult:
@@ -292,6 +348,7 @@ def _run_step(
     channels_arg: str | None,
     root_arg: str,
     announce: Announce,
+    refresh: Callable[[PsaState], str],
 ) -> None:
     todo: list[Task] = []
     by_key = {s.key: s for s in states}
@@ -307,4 +364,7 @@ def _run_step(
         state = by_key[key]
         state.steps[step] = outcome.model_copy(update={"at": now()})
         announce(step, state, state.steps[step], False)
+        # The fingerprint as the task left it (it wrote renditions.json): after a crash, a re-run finds
+        # this PSA unchanged and takes its finished steps from the journal instead of checking them again.
+        state.fingerprint = refresh(state)
         journal.record(state)  # after every task: a crash loses at most the tasks still running

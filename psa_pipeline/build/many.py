@@ -7,10 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from psa_pipeline.build.one_psa import Events, PsaResult, build_psa
+from psa_pipeline.build.shared import Prepared, batch_parts, prepare_batch
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.i18n import _
 from psa_pipeline.core.progress import Progress, Task
-from psa_pipeline.media.inputs import Fingerprints
+from psa_pipeline.manifest.load import load_manifest
+from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
 from psa_pipeline.validation.validate import find_manifests
 
 STATE_FILE = ".psa-state.json"
@@ -49,9 +51,14 @@ def build_all(
     manifests = list(find_manifests(paths))
     fingerprints = Fingerprints(build_root / STATE_FILE)
     workers = max(1, jobs or os.cpu_count() or 1)
+    # Each manifest read once, here: for the parts PSAs share and for each PSA's build.
+    loaded = {manifest: load_manifest(manifest) for manifest in manifests}
+    # Jingles and logos several PSAs share: probed, hashed and (jingles) conformed once, before any PSA.
+    shared = batch_parts(loaded.items(), assets_dir)
+    prepare_batch(shared, Prepared(build_root, fingerprints, ffmpeg_version(fingerprints)), workers)
 
     def one(manifest: Path, events: Events) -> PsaResult:
-        return build_psa(manifest, config, build_root, fingerprints, force, assets_dir, events)
+        return build_psa(manifest, config, build_root, fingerprints, force, assets_dir, events, loaded[manifest])
 
     def tracked(manifest: Path) -> PsaResult:
         result = one(manifest, _events(progress))

@@ -7,7 +7,7 @@ import errno
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from psa_pipeline.build.plan import (
 )
 from psa_pipeline.build.programme import AudioMix
 from psa_pipeline.build.render import Finished, RenditionFailed, SilentProgramme, render
+from psa_pipeline.build.shared import Prepared
 from psa_pipeline.channels.config import ChannelConfig
 from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
@@ -35,7 +36,7 @@ from psa_pipeline.core.processes import alive
 from psa_pipeline.core.status import Status
 from psa_pipeline.manifest import assets
 from psa_pipeline.manifest.languages import label
-from psa_pipeline.manifest.load import load_manifest
+from psa_pipeline.manifest.load import Loaded, load_manifest
 from psa_pipeline.manifest.model import Manifest
 from psa_pipeline.media import subtitles
 from psa_pipeline.media.inputs import Fingerprints, ffmpeg_version
@@ -82,12 +83,16 @@ def build_psa(
     force: bool = False,
     assets_dir: Path | None = None,
     events: Events | None = None,
+    loaded: Loaded | None = None,
 ) -> PsaResult:
-    """Build every rendition of one PSA; never raises for a problem with this PSA (it is in the result)."""
+    """Build every rendition of one PSA; never raises for a problem with this PSA (it is in the result).
+
+    `loaded`: the manifest as the caller already read it (a batch reads every manifest first).
+    """
     events = events or Events()
     result = PsaResult(manifest_file, None, Status.FAILED)
     try:
-        manifest = _load(manifest_file, config)
+        manifest = _load(manifest_file, config, loaded)
         result.psa_id = manifest.id
         _build(manifest, manifest_file, config, build_root, fingerprints, force, assets_dir, events, result)
     except PsaError as exc:
@@ -107,8 +112,8 @@ def build_psa(
     return result
 
 
-def _load(manifest_file: Path, config: ChannelConfig) -> Manifest:
-    loaded = load_manifest(manifest_file)
+def _load(manifest_file: Path, config: ChannelConfig, loaded: Loaded | None) -> Manifest:
+    loaded = loaded or load_manifest(manifest_file)
     problems = list(loaded.problems)
     if loaded.manifest is not None:
         problems += [p for p in manifest_problems(loaded.manifest, loaded.positions, config) if p.severity == "error"]
@@ -127,10 +132,10 @@ def _first_errors(lines: list[str], manifest_file: Path) -> str:
 
 
 def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fingerprints) -> PsaInputs:
-    folder_assets = assets_dir or assets.find_assets_dir(project)
+    resolver = assets.Resolver(project, assets_dir or assets.find_assets_dir(project))
 
     def piece(reference: str) -> Piece:
-        path = assets.resolve(reference, project, folder_assets)
+        path = resolver.resolve(reference)
         if not path.is_file():
             raise BuildError(
                 _("{manifest}: '{reference}' does not exist ({path})").format(
@@ -138,7 +143,7 @@ def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fing
                 )
             )
         try:
-            return Piece(path, fp.probe(path), fp.digest(path))
+            return Piece(path, *fp.probe_and_digest(path))
         except MediaError as exc:
             detail = exc.message.removeprefix(f"{path}: ")
             raise BuildError(f"{project / 'psa.yaml'}: '{reference}': {detail}") from None
@@ -146,7 +151,7 @@ def _inputs(manifest: Manifest, project: Path, assets_dir: Path | None, fp: Fing
     sources, jingles = manifest.sources, manifest.jingles
     subs = []
     for track in manifest.subtitles.tracks:
-        file = assets.resolve(track.file, project, folder_assets) if track.file else None
+        file = resolver.resolve(track.file) if track.file else None
         cues = subtitles.read_cues(track, file, lambda i: Location(project / "psa.yaml"))
         subs.append(SubtitleInput(track.lang, track.label or label(track.lang), tuple(cues), file))
     multitrack = sources.multitrack
@@ -202,7 +207,7 @@ def _build(
     plan = plan_psa(manifest, inputs, config, _year(manifest))
     if not plan.renditions:
         raise BuildError(_("none of its channels has a rendition for a {kind}").format(kind=manifest.kind))
-    version = ffmpeg_version()
+    version = ffmpeg_version(fp)
     out_dir = build_root / manifest.id
     previous = _read_previous(out_dir / RECORD)
     old = {e.name: e for e in previous.renditions} if previous else {}
@@ -215,11 +220,13 @@ def _build(
     failed: dict[str, str] = {}
     if stale:
         # The same checks as `psa validate` with these channels, channel limits (max_duration) included.
-        report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config))
+        report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config, probe=fp.probe))
         if report.errors:
             raise BuildError(_first_errors([str(p) for p in report.errors], manifest_file))
         out_dir.mkdir(parents=True, exist_ok=True)
-        made, failed, mixes = _render(plan, stale, out_dir, keys, events)
+        # Jingles the batch prepared once (build/shared.py) are read as such; the keys above did not see them.
+        prepared = replace(plan, inputs=Prepared(build_root, fp, version).use(plan.inputs))
+        made, failed, mixes = _render(prepared, stale, out_dir, keys, events)
         entries.update(made)
         program = Program(
             key=program_key(plan, version),
@@ -234,8 +241,10 @@ def _build(
     )
     # Files of renditions no longer asked for, or failed just now, must not look current.
     _remove_dropped(old, set(entries), out_dir)
-    # Left untouched when nothing changed, so its mtime tells batch journals that too.
-    record.write(out_dir / RECORD)
+    # Left untouched when nothing changed, so its mtime tells batch journals that too; compared as
+    # data first, which is cheaper than writing the text out to compare it.
+    if record != previous:
+        record.write(out_dir / RECORD)
     result.record = record
     result.status = Status.OK if stale else Status.CACHED
     if failed:
@@ -384,7 +393,10 @@ def _input_digests(manifest_file: Path, inputs: PsaInputs) -> dict[str, str]:
 
 
 def _relative(path: Path, project: Path) -> str:
-    try:
-        return path.resolve().relative_to(project.resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+    # Files the manifest names in its own folder are `project / <reference>` (assets.Resolver refused
+    # any that lead out): named as the manifest names them, shared assets by their absolute path,
+    # with no symlink walk per file (a no-op rebuild of 1,000 PSAs did five each).
+    # publish/freshness.py reads them back as `project / name`.
+    if path.is_relative_to(project):
+        return path.relative_to(project).as_posix()
+    return Path(os.path.abspath(path)).as_posix()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from psa_pipeline import __version__
@@ -33,11 +33,17 @@ VIDEO_NAME = "video-{index}.mp4"
 
 @dataclass(frozen=True)
 class Piece:
-    """An input file with what ffprobe said of it and its content hash."""
+    """An input file with what ffprobe said of it and its content hash.
+
+    `prepared`: the same sound already conformed to the programme's format, made once for every PSA of
+    a batch that shares the file (build/shared.py); the render reads it instead of `path`. Cache keys
+    never see it: they hash `digest` and the plan as if the render conformed the file itself.
+    """
 
     path: Path
     info: MediaInfo
     digest: str
+    prepared: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,24 @@ PathOf = Callable[[Piece], str]
 
 
 def _plain_path(piece: Piece) -> str:
-    return str(piece.path.resolve())
+    return str((piece.prepared or piece.path).resolve())
+
+
+def unprepared(plan: PsaPlan) -> PsaPlan:
+    """The plan as it would be without prepared parts: what cache keys are computed from.
+
+    A prepared part holds exactly the samples the render would otherwise make of its source, so a
+    rendition's key must not change with whether (or where) its jingles were prepared.
+    """
+    inputs = plan.inputs
+    if not any(p is not None and p.prepared is not None for p in (inputs.intro, inputs.outro)):
+        return plan
+    bare = replace(
+        inputs,
+        intro=replace(inputs.intro, prepared=None) if inputs.intro else None,
+        outro=replace(inputs.outro, prepared=None) if inputs.outro else None,
+    )
+    return replace(plan, inputs=bare)
 
 
 def input_args(
@@ -321,6 +344,7 @@ def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str, finish: list[str
 
     `finish` is the rendition's final encode-and-mux command with placeholder paths (build/finish.py).
     """
+    plan = unprepared(plan)
     command = render_command(plan, [r], lambda p: p.digest, progress=False)
     material = {
         "tool": __version__,
@@ -337,6 +361,7 @@ def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str, finish: list[str
 
 def program_key(plan: PsaPlan, ffmpeg_version: str) -> str:
     """Hash of the assembled sound's inputs and graph: the mixes' measurements hold while it does."""
+    plan = unprepared(plan)
     args, index = input_args(plan, [], lambda p: p.digest)
     material = {"tool": __version__, "ffmpeg": ffmpeg_version, "inputs": args, "graph": program_graph(plan, index)}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

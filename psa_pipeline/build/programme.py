@@ -50,14 +50,31 @@ def content_track(plan: PsaPlan) -> int:
     return main.info.audio_track or 0 if main else 0
 
 
-def _conform(index: int, track: int = 0) -> str:
-    # Every piece to one rate and layout, whatever it came in as (mono, 5.1, 44.1 kHz, ...).
-    # async + first_pts=0: a track that starts after its file's origin (audio later than picture) or
-    # has gaps keeps its place in time, filled with silence, instead of being pulled forward.
-    return (
-        f"[{index}:a:{track}]aresample={PROGRAM_RATE}:async=1:first_pts=0,"
-        "aformat=sample_fmts=fltp:channel_layouts=stereo"
-    )
+# The programme's sample format and layout: every piece is brought to it before anything is mixed.
+PROGRAM_FORMAT = "aformat=sample_fmts=fltp:channel_layouts=stereo"
+# Every piece to one rate and layout, whatever it came in as (mono, 5.1, 44.1 kHz, ...).
+# async + first_pts=0: a track that starts after its file's origin (audio later than picture) or
+# has gaps keeps its place in time, filled with silence, instead of being pulled forward.
+CONFORM = f"aresample={PROGRAM_RATE}:async=1:first_pts=0,{PROGRAM_FORMAT}"
+
+
+def _conform(index: int, track: int = 0, prepared: bool = False) -> str:
+    # A prepared part (build/shared.py) already holds CONFORM's output as float WAV: only the
+    # planar layout the graph works in is declared again, which changes no sample.
+    return f"[{index}:a:{track}]{PROGRAM_FORMAT if prepared else CONFORM}"
+
+
+def conform_args(source: str, target: str) -> list[str]:
+    """ffmpeg arguments that write CONFORM's output for `source` (its first audio track) as lossless float WAV.
+
+    The same samples the render graph makes of the file with `_conform`: a part several PSAs share is
+    conformed once by this, and each PSA's graph reads the result (build/shared.py).
+    """
+    return [
+        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y", "-i", source,
+        "-filter_complex", f"{_conform(0)}[conformed]", "-map", "[conformed]",
+        "-c:a", "pcm_f32le", "-fflags", "+bitexact", "-f", "wav", target,
+    ]  # fmt: skip
 
 
 def _ms(seconds: float) -> int:
@@ -118,14 +135,14 @@ def program_graph(plan: PsaPlan, index: dict[str, int]) -> list[str]:
     chains.append(f"{content},adelay={_ms(line.content_start)}:all=1[content]")
     parts = ["[content]"]
     if inputs.intro and jingles.intro:
-        intro = f"{_conform(index['intro'])}"
+        intro = _conform(index["intro"], prepared=inputs.intro.prepared is not None)
         if jingles.intro.crossfade > 0:
             start = max(0.0, line.intro - jingles.intro.crossfade)
             intro += f",afade=t=out:st={start:.3f}:d={jingles.intro.crossfade}"
         chains.append(f"{intro}[intro]")
         parts.append("[intro]")
     if inputs.outro and jingles.outro:
-        outro = f"{_conform(index['outro'])}"
+        outro = _conform(index["outro"], prepared=inputs.outro.prepared is not None)
         if jingles.outro.crossfade > 0:
             outro += f",afade=t=in:d={jingles.outro.crossfade}"
         chains.append(f"{outro},adelay={_ms(line.outro_start)}:all=1[outro]")

@@ -6,6 +6,8 @@ Like DVC's state database: the hash is the truth, the stat triple only saves re-
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -13,10 +15,20 @@ from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.hashing import sha256_file
 from psa_pipeline.core.oslock import held
 from psa_pipeline.media.probe import MediaInfo, Stream, probe
-from psa_pipeline.media.runner import tool_version
+from psa_pipeline.media.runner import binary, tool_version
 
 # Bump when MediaInfo gains fields: older remembered probes lack them.
 PROBE_VERSION = 2
+
+
+def _key(path: Path) -> str:
+    """A file's entry in the state: its absolute path, without following symlinks.
+
+    Following them cost a system call per folder of the path, for every file of every PSA of a
+    no-op rebuild. The stamp holds the inode, so a symlink that now leads to another file is a new
+    stamp and the file is read again; two names for one file only mean two entries.
+    """
+    return os.path.abspath(path)
 
 
 class Fingerprints:
@@ -25,7 +37,11 @@ class Fingerprints:
     def __init__(self, state_file: Path) -> None:
         self.state_file = state_file
         self.lock = threading.Lock()
+        # One hash or probe of a file at a time: threads building PSAs that share a jingle wait for the
+        # first one's answer instead of each reading the file again.
+        self.flights: dict[str, threading.Lock] = {}
         self.changed: set[str] = set()
+        self.versions: dict[str, str] = {}
         try:
             self.state: dict[str, dict[str, object]] = json.loads(state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -35,38 +51,91 @@ class Fingerprints:
         stat = path.stat()
         return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
-    def digest(self, path: Path) -> str:
-        key = str(path.resolve())
-        stamp = self._stamp(path)
+    def _flight(self, name: str) -> threading.Lock:
+        with self.lock:
+            return self.flights.setdefault(name, threading.Lock())
+
+    def _known_digest(self, key: str, stamp: list[int]) -> str | None:
         with self.lock:
             entry = self.state.get(key)
-            if entry and entry.get("stamp") == stamp:
-                return str(entry["sha256"])
-        value = sha256_file(path)
-        with self.lock:
-            self.state[key] = {"stamp": stamp, "sha256": value}
-            self.changed.add(key)
+            return str(entry["sha256"]) if entry and entry.get("stamp") == stamp else None
+
+    def digest(self, path: Path) -> str:
+        return self._digest(path, _key(path))
+
+    def _digest(self, path: Path, key: str) -> str:
+        stamp = self._stamp(path)
+        known = self._known_digest(key, stamp)
+        if known is not None:
+            return known
+        with self._flight(f"digest:{key}"):
+            known = self._known_digest(key, stamp)
+            if known is not None:
+                return known
+            value = sha256_file(path)
+            with self.lock:
+                self.state[key] = {"stamp": stamp, "sha256": value}
+                self.changed.add(key)
         return value
 
-    def probe(self, path: Path) -> MediaInfo:
-        """ffprobe result, remembered by content hash."""
-        key = str(path.resolve())
-        digest = self.digest(path)
+    def _known_probe(self, path: Path, key: str, digest: str) -> MediaInfo | None:
         with self.lock:
             cached = self.state.get(key, {}).get("probe")
         if isinstance(cached, dict) and cached.get("sha256") == digest and cached.get("version") == PROBE_VERSION:
             data = dict(cached["info"])
             streams = [Stream(**s) for s in data.pop("streams")]
             return MediaInfo(path=path, streams=streams, **{k: v for k, v in data.items() if k != "path"})
-        info = probe(path)
+        return None
+
+    def probe(self, path: Path) -> MediaInfo:
+        """ffprobe result, remembered by content hash."""
+        return self.probe_and_digest(path)[0]
+
+    def probe_and_digest(self, path: Path) -> tuple[MediaInfo, str]:
+        """ffprobe result and content hash, the path resolved once for both."""
+        key = _key(path)
+        digest = self._digest(path, key)
+        known = self._known_probe(path, key, digest)
+        if known is not None:
+            return known, digest
+        with self._flight(f"probe:{key}"):
+            known = self._known_probe(path, key, digest)
+            if known is not None:
+                return known, digest
+            info = probe(path)
+            with self.lock:
+                self.state.setdefault(key, {})["probe"] = {
+                    "sha256": digest,
+                    "version": PROBE_VERSION,
+                    "info": info.to_json(),
+                }
+                self.changed.add(key)
+        return info, digest
+
+    def tool_version(self, tool: str) -> str:
+        """runner.tool_version, remembered by the binary's stamp (see ffmpeg_version); looked up once per run."""
         with self.lock:
-            self.state.setdefault(key, {})["probe"] = {
-                "sha256": digest,
-                "version": PROBE_VERSION,
-                "info": info.to_json(),
-            }
+            asked = self.versions.get(tool)
+        if asked is None:
+            asked = self.versions[tool] = self._tool_version(tool)
+        return asked
+
+    def _tool_version(self, tool: str) -> str:
+        found = shutil.which(binary(tool))
+        if found is None:
+            return tool_version(tool)  # "<tool>-missing": not remembered, asked again next time
+        real = os.path.realpath(found)
+        key = f"{tool}-version:{real}"  # never an input's key: those are absolute paths
+        stamp = self._stamp(Path(real))
+        with self.lock:
+            entry = self.state.get(key)
+            if entry and entry.get("stamp") == stamp and isinstance(entry.get("version"), str):
+                return str(entry["version"])
+        version = tool_version(tool)
+        with self.lock:
+            self.state[key] = {"stamp": stamp, "version": version}
             self.changed.add(key)
-        return info
+        return version
 
     def save(self) -> None:
         """Write what this process learnt, merged into what other processes saved meanwhile.
@@ -90,6 +159,14 @@ class Fingerprints:
             self.changed.clear()
 
 
-def ffmpeg_version() -> str:
-    """First line of `ffmpeg -version`: part of every cache key, since encoders change between versions."""
-    return tool_version("ffmpeg")
+def ffmpeg_version(fingerprints: Fingerprints | None = None) -> str:
+    """First line of `ffmpeg -version`: part of every cache key, since encoders change between versions.
+
+    With `fingerprints`, remembered in the state file by the binary's (size, mtime, inode), like an
+    input's hash: a no-op rebuild starts no ffmpeg at all. Installing another ffmpeg replaces the
+    binary (a new inode), so the version is asked again. (A PSA_FFMPEG wrapper script stands for the
+    ffmpeg it runs: an ffmpeg upgraded behind an unchanged wrapper is not seen.)
+    """
+    if fingerprints is None:
+        return tool_version("ffmpeg")
+    return fingerprints.tool_version("ffmpeg")

@@ -1,20 +1,28 @@
 """Scale check for `psa batch run`: a batch of small PSAs with 1, 2 and N local jobs and on a local Dask cluster.
 
-    .venv/bin/python tools/bench batch [--out DIR] [--count 50] [--wait-idle S]
+    .venv/bin/python tools/bench batch [--out DIR] [--count 50] [--wait-idle S] [--quick] [--reuse-build]
 
 1. Generates (deterministically; reused when already there) --count small PSAs in OUT/projects/psa-NN/
-   sharing OUT/assets/jingles/intro.wav: most are `video` (3 s 320x240 testsrc2 + sine, channels
+   sharing OUT/assets/jingles/intro.wav and outro.wav (44.1 kHz, so conforming them is real work) and,
+   for the videos, OUT/assets/logos/logo.png: most are `video` (3 s 320x240 testsrc2 + sine, channels
    whatsapp and social), every fifth a `radio-drama` with `sources.audio` (channel radio). Each has
    inline Indonesian cues, an approval block and its own copy of the media. OUT/channels.yaml holds
    small frame sizes (as tests/data/tiny-channels.yaml); `radio` is the built-in profile.
 2. Times, each in a fresh build folder, `psa batch run OUT/projects --channels OUT/channels.yaml
    --build OUT/build-X` with -j 1, -j 2, -j N (N = cores; -j 2 is not repeated when N is 2) and
    with --scheduler on a `distributed.LocalCluster` of N single-threaded worker processes; then
-   re-runs the last local one in the same build folder (the no-op re-run, target < 2 s).
+   re-runs the last local one in the same build folder (the no-op re-run, target < 2 s), and times a
+   no-op `psa build` of the batch (the render cache check alone; target < 5 s for 1,000 PSAs).
+   Every ffmpeg and ffprobe the local runs start is logged (shims first on PATH): how often each
+   shared file was decoded and probed (once per batch is the goal), and how many tools a no-op starts.
+   --quick: only -j N and the no-op runs. --reuse-build: keep a finished OUT/build-jN and time only
+   the no-op runs (a 1,000-PSA build takes many minutes; to time another psa on the same build, run
+   this with that psa's package first on PYTHONPATH).
 3. Prints a Markdown table (wall, CPU, peak RSS, speed-up and efficiency vs -j 1) and writes it
    with the raw numbers to OUT/bench-batch.json.
 
-It deletes and recreates OUT/build-* and OUT/logs, and OUT/projects when the generated batch is stale.
+It deletes and recreates OUT/build-* (unless --reuse-build finds them finished) and OUT/logs, and
+OUT/projects when the generated batch is stale.
 
 Exit status: 0 when every run exited 0 with every PSA ok (a missed target is a result, not an
 error), 1 otherwise.
@@ -40,7 +48,7 @@ from batch_project import DEFAULT_OUT, Batch, generate
 from batch_report import report
 from batch_timing import Measurement, become_subreaper, dask_usage, inspect, local_cluster, log_tail, timed
 from common import BenchError, psa_tool
-from encodes import logging_env
+from encodes import logging_env, reads_of, tool_runs
 
 # ---- main --------------------------------------------------------------------------------------------------
 
@@ -59,6 +67,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick",
         action="store_true",
         help="only the -j N run and the no-op runs (no -j 1, no Dask): for a busy machine",
+    )
+    parser.add_argument(
+        "--reuse-build",
+        action="store_true",
+        help="keep OUT/build-jN when it holds a finished build of this batch: time only the no-op runs "
+        "(for re-measuring them without building 1,000 PSAs again)",
     )
     parser.add_argument("--noop-repeats", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -112,13 +126,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: list[Measurement] = []
     noop_repeats: list[Measurement] = []
 
-    def full_run(name: str, label: str, workers: int, how: list[str], **kw: Any) -> Measurement:
+    shared_reads: dict[str, dict[str, dict[str, int]]] = {}
+
+    def full_run(name: str, label: str, workers: int, how: list[str], **kw: Any) -> Measurement | None:
         build = batch.out / f"build-{name}"
+        if args.reuse_build and finished(build, batch.count):
+            print(f"== {label}: reusing the finished build in {build.name} (--reuse-build)", flush=True)
+            return None
         shutil.rmtree(build, ignore_errors=True)  # a fresh build folder: no journal, no cached renditions
         print(f"== {label}: psa batch run {' '.join(how)} --build {build.name}", flush=True)
-        m = timed(name, label, workers, command(build, *how), logs / f"{name}.log", args.wait_idle, **kw)
+        tools = logs / f"{name}.tools"
+        # Dask's workers are this process's children, started before the shims: their tools are not logged.
+        env = None if name == "dask" else logging_env(batch.out / "shim", tools)
+        m = timed(name, label, workers, command(build, *how), logs / f"{name}.log", args.wait_idle, env=env, **kw)
         inspect(m, build)
         runs.append(m)
+        if env is not None:
+            shared_reads[name] = {ref: dict(zip(("decoded", "probed"), reads_of(tools, path), strict=True))
+                                  for ref, path in batch.shared_assets.items()}  # fmt: skip
         print(f"   {m.wall_s:.2f} s wall, {m.cpu_s:.1f} s CPU, exit {m.exit_code}", flush=True)
         return m
 
@@ -170,13 +195,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: the Dask run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             facts["dask_error"] = f"{type(exc).__name__}: {exc}"
 
+    facts["shared_part_reads"] = shared_reads
     text, data = report(batch, runs, noop_repeats, facts)
+    for name, reads in shared_reads.items():
+        parts = "; ".join(f"{ref} decoded {n['decoded']}x, probed {n['probed']}x" for ref, n in reads.items())
+        text += f"\n\nShared parts in the {name} build of {batch.count} PSAs (logged ffmpeg/ffprobe): {parts}."
     per_psa = noop_build["wall_s"] / batch.count
     text += (
         f"\n\nNo-op `psa build` of the {batch.count} PSAs (the render cache check alone, no journal): "
         f"{noop_build['wall_s']:.2f} s wall, {noop_build['cpu_s']:.2f} s CPU, "
-        f"{noop_build['ffmpeg_runs']} ffmpeg/ffprobe runs; {1000 * per_psa:.1f} ms per PSA, "
-        f"so about {1000 * per_psa:.1f} s for 1,000 PSAs (target < 5 s)."
+        f"{noop_build['ffmpeg_runs']} ffmpeg/ffprobe runs; {1000 * per_psa:.1f} ms per PSA"
+        + ("" if batch.count >= 1000 else f", so about {1000 * per_psa:.1f} s for 1,000 PSAs")
+        + " (target < 5 s for 1,000)."
     )
     total = time.perf_counter() - total_began
     data["total_s"] = round(total, 1)
@@ -198,6 +228,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+def finished(build: Path, count: int) -> bool:
+    """Whether `build` holds a finished batch run of `count` PSAs, every one ok."""
+    try:
+        summary = json.loads((build / "batch-report.json").read_text(encoding="utf-8")).get("summary", {})
+    except (OSError, ValueError):
+        return False
+    return int(summary.get("ok", 0)) == count
+
+
 def noop_cache_check(batch: Batch, build: Path, jobs: int, logs: Path, wait_idle: float) -> dict[str, Any]:
     """`psa build` over the batch right after it was built: only the cache check runs (no probe, no hash of media).
 
@@ -206,15 +245,11 @@ def noop_cache_check(batch: Batch, build: Path, jobs: int, logs: Path, wait_idle
     """
     shim_log = logs / "noop-build.tools"
     env = logging_env(batch.out / "shim", shim_log)
-    ffprobe_shim = batch.out / "shim" / "ffprobe"
-    real = shutil.which("ffprobe") or "ffprobe"
-    ffprobe_shim.write_text(f'#!/bin/sh\nprintf "ffprobe %s\\n" "$*" >> "$PSA_BENCH_FFMPEG_LOG"\nexec "{real}" "$@"\n')
-    ffprobe_shim.chmod(0o755)
     command = [psa_tool(), "build", str(batch.projects), "--channels", str(batch.channels), "-o", str(build),
                "-j", str(jobs)]  # fmt: skip
     print(f"== no-op psa build of {batch.count} PSAs (cache check only)", flush=True)
     m = timed("noop-build", "no-op psa build", jobs, command, logs / "noop-build.log", wait_idle, True, env=env)
-    runs = shim_log.read_text().splitlines() if shim_log.is_file() else []
+    runs = tool_runs(shim_log)
     print(f"   {m.wall_s:.2f} s wall, {len(runs)} ffmpeg/ffprobe run(s), exit {m.exit_code}", flush=True)
     return {"wall_s": m.wall_s, "cpu_s": m.cpu_s, "exit_code": m.exit_code, "ffmpeg_runs": len(runs), "log": m.log}
 

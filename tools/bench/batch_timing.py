@@ -7,7 +7,6 @@ import json
 import os
 import re
 import resource
-import subprocess
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import machine_busy_seconds, wait_for_quiet
+from common import machine_busy_seconds, others_cpu, run_child, wait_for_quiet
 
 # ---- 2. timing ---------------------------------------------------------------------------------------------
 
@@ -131,21 +130,15 @@ def timed(
     waited = wait_for_quiet(wait_idle)
     if waited > 5:
         print(f"    (waited {waited:.0f} s for other processes to go quiet)", flush=True)
-    log.parent.mkdir(parents=True, exist_ok=True)
     before = my_children()
     finish_extra = extra() if extra else None
     busy_before = machine_busy_seconds()
-    with log.open("wb") as handle:
-        began = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - began
-    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
+    wall, exit_code, usage = run_child(command, log, env)
     usages = [usage]
     orphans: set[int] = set()
     if adopt_orphans:
         # The kernel re-parents psa's orphans when psa exits, before wait4 returns, so they are listed now.
-        orphans = my_children() - before - {process.pid}
+        orphans = my_children() - before
         usages += reap(orphans)
     cpu = sum(u.ru_utime + u.ru_stime for u in usages)
     adopted = sum(u.ru_utime + u.ru_stime for u in usages[1:])
@@ -156,9 +149,6 @@ def timed(
         cpu += more.cpu_s
         max_rss_kb = max(max_rss_kb, more.max_rss_kb)
         notes += more.notes
-    busy_after = machine_busy_seconds()
-    # What other sessions used while the child ran tells how far to trust the timing.
-    others = None if busy_before is None or busy_after is None else max(0.0, busy_after - busy_before - cpu)
     return Measurement(
         name=name,
         label=label,
@@ -166,9 +156,10 @@ def timed(
         wall_s=round(wall, 3),
         cpu_s=round(cpu, 3),
         max_rss_mb=round(max_rss_kb / 1024, 1),
-        exit_code=process.returncode,
+        exit_code=exit_code,
         log=str(log),
-        others_cpu_s=None if others is None else round(others, 2),
+        # What other sessions used while the child ran tells how far to trust the timing.
+        others_cpu_s=others_cpu(busy_before, machine_busy_seconds(), cpu),
         waited_for_quiet_s=round(waited, 1),
         orphans_reaped=len(orphans),
         adopted_cpu_s=round(adopted, 3),

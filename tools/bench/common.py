@@ -42,6 +42,28 @@ def wait_for_quiet(max_wait: float) -> float:
         time.sleep(1.0)
 
 
+def run_child(command: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[float, int, Any]:
+    """Run `command` as a child with its output in `log`: (wall seconds, exit code, its wait4 rusage).
+
+    The rusage covers the child and every descendant it waited for (ru_maxrss: the largest one).
+    """
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as handle:
+        began = time.perf_counter()
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - began
+    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
+    return wall, process.returncode, usage
+
+
+def others_cpu(busy_before: float | None, busy_after: float | None, own_cpu: float) -> float | None:
+    """CPU seconds other processes used on the machine meanwhile: how far to trust a timing."""
+    if busy_before is None or busy_after is None:
+        return None
+    return round(max(0.0, busy_after - busy_before - own_cpu), 2)
+
+
 def write_atomically(target: Path, make: Callable[[Path], object]) -> None:
     """`make` writes a hidden temporary file; only a complete one takes the target's name."""
     target.parent.mkdir(parents=True, exist_ok=True)

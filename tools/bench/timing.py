@@ -6,14 +6,12 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import BENCH_DIR, ROOT, machine_busy_seconds, psa_tool, wait_for_quiet
+from common import BENCH_DIR, ROOT, machine_busy_seconds, others_cpu, psa_tool, run_child, wait_for_quiet
 from encodes import audio_corrections, logging_env, x264_encodes
 from spec import Paths
 
@@ -43,18 +41,9 @@ def timed(approach: str, command: list[str], log: Path, env: dict[str, str] | No
     wait4 reports the child plus every descendant it waited for; ru_maxrss is the largest single
     process among them, not their sum.
     """
-    log.parent.mkdir(parents=True, exist_ok=True)
     busy_before = machine_busy_seconds()
-    with log.open("wb") as handle:
-        began = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - began
-    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
-    busy_after = machine_busy_seconds()
+    wall, exit_code, usage = run_child(command, log, env)
     cpu = usage.ru_utime + usage.ru_stime
-    # Other sessions share this machine: what they used while the child ran tells how far to trust it.
-    others = None if busy_before is None or busy_after is None else max(0.0, busy_after - busy_before - cpu)
     return Measurement(
         approach=approach,
         wall_s=round(wall, 3),
@@ -62,9 +51,9 @@ def timed(approach: str, command: list[str], log: Path, env: dict[str, str] | No
         user_s=round(usage.ru_utime, 3),
         sys_s=round(usage.ru_stime, 3),
         max_rss_mb=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
-        exit_code=process.returncode,
+        exit_code=exit_code,
         log=str(log),
-        others_cpu_s=None if others is None else round(others, 2),
+        others_cpu_s=others_cpu(busy_before, machine_busy_seconds(), cpu),
     )
 
 
