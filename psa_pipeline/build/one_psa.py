@@ -205,8 +205,9 @@ def _build(
     program = previous.program if previous else None
     failed: dict[str, str] = {}
     if stale:
-        # The same checks as `psa validate` with these channels, channel limits (max_duration) included.
-        report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config))
+        # The same checks as `psa validate` with these channels, channel limits (max_duration) included;
+        # the media was probed for the plan just now, so validation reads those results.
+        report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config, prober=fp.probe))
         if report.errors:
             raise BuildError(_first_errors([str(p) for p in report.errors], manifest_file))
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +47,8 @@ class Context:
     assets_dir: Path | None = None  # None: look for assets/ above each project
     config: ChannelConfig | None = None  # the channels build will use; None: the built-in ones
     channels_file: Path | None = None  # where `config` came from, to name it in messages
+    # How media is probed: build passes its own, which remembers what it probed for the plan.
+    prober: Callable[[Path], MediaInfo] = probe
 
     @property
     def channels(self) -> ChannelConfig:
@@ -105,7 +107,7 @@ def _check_manifest(
         if ref.expects == "subtitle":
             continue
         try:
-            info = probe(path)
+            info = context.prober(path)
         except MediaError as exc:
             report.problems.append(Problem("error", "assets", f"'{ref.value}': {_strip_path(exc, path)}", where))
             continue
