@@ -141,6 +141,7 @@ class Running:
             reader.start()
         self.timed_out = threading.Event()
         self.timer = threading.Timer(timeout, self._time_out)
+        self.timer.daemon = True  # a run nobody waits for must not keep the interpreter alive for an hour
         self.timer.start()
 
     def _time_out(self) -> None:
