@@ -144,6 +144,9 @@ def _muxed(
     """Once the picture run has ended well, each video rendition's picture and finished sound in one file."""
     if picture is None:
         return done
+    if not any(item.rendition.size for item in done):
+        picture.stop()  # every video rendition failed its loudness: its picture is not needed
+        return done
     picture.wait()
     index = {r.name: k for k, r in enumerate(stale)}
 
