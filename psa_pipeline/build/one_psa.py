@@ -7,6 +7,7 @@ import errno
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,14 +252,21 @@ def _render(
             raise BuildError(f"{exc} ({_sources_hint(plan)})") from None
         finally:
             events.finished(label_)
-        entries = {}
-        for done in finished:
+
+        def moved(done: Finished) -> RenditionEntry | str:
             try:
-                entry = _finish(plan, done, out_dir, keys[done.rendition.name])
+                return RenditionEntry.model_validate(_finish(plan, done, out_dir, keys[done.rendition.name]))
             except RenditionFailed as exc:
-                failed[done.rendition.name] = str(exc)
-                continue
-            entries[done.rendition.name] = RenditionEntry.model_validate(entry)
+                return str(exc)
+
+        entries = {}
+        # Probing, hashing and moving each file into place: two at a time, as the files were made.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done, outcome in zip(finished, pool.map(moved, finished), strict=True):
+                if isinstance(outcome, str):
+                    failed[done.rendition.name] = outcome
+                else:
+                    entries[done.rendition.name] = outcome
         return entries, failed, mixes
     finally:
         shutil.rmtree(work, ignore_errors=True)
