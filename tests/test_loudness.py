@@ -183,7 +183,7 @@ def test_video_is_encoded_once_per_rendition_and_stays_in_sync(tmp_path: Path, m
     code, output = build(tmp_path, folder)
     assert code == 0, output
     runs = log.read_text().splitlines()
-    assert sum("libx264" in run for run in runs) == 1  # the one render run; every later step copies the picture
+    assert sum("libx264" in run for run in runs) == 1  # the one picture run; every later step copies the picture
     assert all("-c:v copy" in run for run in runs if "-i video-" in run)
     data = record(tmp_path / "build", "kilat")
     line = data["psa"]["timeline"]

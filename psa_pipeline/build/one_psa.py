@@ -1,4 +1,4 @@
-"""Build one PSA: plan, reuse what is cached, render the rest in one ffmpeg run, verify, move into place."""
+"""Build one PSA: plan, reuse what is cached, render the rest (picture and sound side by side), move into place."""
 
 from __future__ import annotations
 
