@@ -202,6 +202,8 @@ def test_video_is_encoded_once_per_rendition_and_stays_in_sync(tmp_path: Path, m
             assert float(streams["video"]["start_time"]) == 0.0 and float(streams["audio"]["start_time"]) == 0.0
             assert float(streams["audio"]["duration"]) == pytest.approx(line["total"], abs=0.001), entry["name"]
             assert float(streams["video"]["duration"]) == pytest.approx(line["total"], abs=0.001), entry["name"]
+            head = path.read_bytes()
+            assert head.index(b"moov") < head.index(b"mdat"), entry["name"]  # faststart: the index up front
         # The sound in the muxed file is the sound that was measured: ffmpeg's ebur128 on the file itself.
         integrated, true_peak = _ebur128_exact(path)
         assert entry["loudness_out"]["integrated_lufs"] == pytest.approx(integrated, abs=0.006), entry["name"]
