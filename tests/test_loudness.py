@@ -6,7 +6,9 @@ psa's meter; sync and length with ffprobe and raw decoded samples.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import stat
 import subprocess
 import textwrap
@@ -38,6 +40,10 @@ channels:
         container: mp4
         video: {width: 160, height: 90, fps: 25, crf: 32, preset: ultrafast}
         audio: {codec: aac, bitrate: 48k, channels: 1}
+      - name: opus
+        container: mp4
+        video: {width: 160, height: 90, fps: 25, crf: 32, preset: ultrafast}
+        audio: {codec: libopus, bitrate: 32k, channels: 1}
 """
 
 TARGETS = {"radio": -23.0, "lowband": -16.0, "tiny": -14.0}
@@ -177,7 +183,7 @@ def test_video_is_encoded_once_per_rendition_and_stays_in_sync(tmp_path: Path, m
     code, output = build(tmp_path, folder)
     assert code == 0, output
     runs = log.read_text().splitlines()
-    assert sum("libx264" in run for run in runs) == 1  # the one render run; every later step copies the picture
+    assert sum("libx264" in run for run in runs) == 1  # the one picture run; every later step copies the picture
     assert all("-c:v copy" in run for run in runs if "-i video-" in run)
     data = record(tmp_path / "build", "kilat")
     line = data["psa"]["timeline"]
@@ -190,7 +196,33 @@ def test_video_is_encoded_once_per_rendition_and_stays_in_sync(tmp_path: Path, m
         assert audio_onset == pytest.approx(2.0, abs=0.03), entry["name"]
         if entry["channel"] == "tiny":
             assert abs(_flash_onset(path) - audio_onset) <= 0.040, entry["name"]
+            # Picture and sound both start at 0 and end together: AAC priming and Opus pre-skip came
+            # along with the copied sound (MP4 edit lists), no offset, no padding left audible.
+            streams = {s["codec_type"]: s for s in ffprobe(path)["streams"]}
+            assert float(streams["video"]["start_time"]) == 0.0 and float(streams["audio"]["start_time"]) == 0.0
+            assert float(streams["audio"]["duration"]) == pytest.approx(line["total"], abs=0.001), entry["name"]
+            assert float(streams["video"]["duration"]) == pytest.approx(line["total"], abs=0.001), entry["name"]
+            head = path.read_bytes()
+            assert head.index(b"moov") < head.index(b"mdat"), entry["name"]  # faststart: the index up front
+        # The sound in the muxed file is the sound that was measured: ffmpeg's ebur128 on the file itself.
+        integrated, true_peak = _ebur128_exact(path)
+        assert entry["loudness_out"]["integrated_lufs"] == pytest.approx(integrated, abs=0.006), entry["name"]
+        assert entry["loudness_out"]["true_peak_dbtp"] == pytest.approx(true_peak, abs=0.006), entry["name"]
+    assert {e["name"] for e in data["renditions"]} == {"tiny/small", "tiny/opus", "lowband/aac", "lowband/opus"}
     assert_on_target(tmp_path / "build", "kilat")
+
+
+def _ebur128_exact(path: Path) -> tuple[float, float]:
+    """ffmpeg's ebur128 filter to three decimals (its metadata on the last frame covers the whole file)."""
+    keys = "ametadata=mode=print:key=lavfi.r128.I,ametadata=mode=print:key=lavfi.r128.true_peak"
+    log = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
+         "-af", f"ebur128=peak=true:metadata=1,{keys}", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+    integrated = float(re.findall(r"lavfi\.r128\.I=(-?[0-9.]+)", log)[-1])
+    peak = float(re.findall(r"lavfi\.r128\.true_peak=([0-9.]+)", log)[-1])
+    return integrated, 20 * math.log10(peak)
 
 
 def _beep_onset(path: Path) -> float:

@@ -7,8 +7,16 @@ from typing import Any
 
 import pytest
 
-from psa_pipeline.build.finish import cache_material, finish_command, limiter_chain
-from psa_pipeline.build.plan import Piece, PsaInputs, SubtitleInput, cache_key, plan_psa, render_command
+from psa_pipeline.build.finish import audio_command, cache_material, limiter_chain, mux_command
+from psa_pipeline.build.plan import (
+    Piece,
+    PsaInputs,
+    SubtitleInput,
+    cache_key,
+    mixes_command,
+    picture_command,
+    plan_psa,
+)
 from psa_pipeline.channels.config import AudioSpec, LoudnessSpec, builtin
 from psa_pipeline.core.problems import Location
 from psa_pipeline.manifest.model import Manifest
@@ -82,10 +90,18 @@ def test_the_timeline_applies_crossfades_and_gaps() -> None:
     assert (line.content_start, line.outro_start, line.audio_end, line.total) == (1.5, 11.75, 13.75, 16.75)
 
 
+def picture_run(plan: Any) -> list[str]:
+    command = picture_command(plan, plan.renditions)
+    assert command is not None
+    return command
+
+
 def test_user_text_never_reaches_the_filtergraph() -> None:
     plan = plan_psa(manifest(), inputs(), builtin(), 2025)
-    command = render_command(plan, plan.renditions)
-    graph = command[command.index("-filter_complex") + 1]
+    for command in (picture_run(plan), mixes_command(plan, plan.renditions)):
+        graph = command[command.index("-filter_complex") + 1]
+        assert "Pungli" not in graph and "%{" not in graph and "bersih" not in graph
+    graph = picture_run(plan)[picture_run(plan).index("-filter_complex") + 1]
     assert "Pungli" not in graph and "%{" not in graph and "bersih" not in graph
     assert "subtitles=filename=r2.ass" in graph  # plain names chosen by the plan (r0, r1: radio)
     social = next(r for r in plan.renditions if r.channel == "social")
@@ -104,34 +120,51 @@ def test_each_channel_gets_its_renditions_and_caption_choices() -> None:
     assert by_name["radio/mp3"].size is None and by_name["radio/mp3"].duration == 13.75
 
 
-def test_one_process_decodes_the_source_once_for_all_video_renditions() -> None:
+def test_the_picture_run_decodes_the_source_once_and_the_audio_run_reads_only_sound() -> None:
     plan = plan_psa(manifest(), inputs(), builtin(), 2025)
-    command = render_command(plan, plan.renditions)
+    command = picture_run(plan)
     inputs_read = [command[i + 1] for i, arg in enumerate(command) if arg == "-i"]
     assert inputs_read == ["/media/v.mp4", "/media/i.wav", "/media/o.wav", "soft-ind.srt", "soft-nij.srt"]
     graph = command[command.index("-filter_complex") + 1]
-    assert "[0:v:0]split=4" in graph and graph.count("[0:a:0]") == 1
-    # Every picture encoded here, once; the sound only as lossless mixes: one per layout, not per rendition.
+    assert "[0:v:0]split=4" in graph and "[0:a:0]" not in graph and "asplit" not in graph
+    # Every picture encoded here, once, with no sound; the sound is all in the audio run.
     assert command.count("libx264") == 4 and command.count("-an") == 4
-    assert command.count("pcm_f32le") == 2  # radio's 13.75 s stereo and the video channels' 16.75 s stereo
-    assert "aac" not in command and "libmp3lame" not in command
+    assert "pcm_f32le" not in command and "aac" not in command and "-progress" in command
+    audio = mixes_command(plan, plan.renditions)
+    graph = audio[audio.index("-filter_complex") + 1]
+    assert graph.count("[0:a:0]") == 1 and ":v:" not in graph and "libx264" not in audio
+    # Lossless mixes only: one per layout, not per rendition.
+    assert audio.count("pcm_f32le") == 2  # radio's 13.75 s stereo and the video channels' 16.75 s stereo
+    assert "aac" not in audio and "libmp3lame" not in audio and "-progress" not in audio
+    radio = [r for r in plan.renditions if r.size is None]
+    assert picture_command(plan, radio) is None  # audio-only renditions never wait for a picture
 
 
-def test_the_final_step_copies_the_picture_and_encodes_only_the_audio() -> None:
+def test_the_sound_is_encoded_alone_and_the_mux_copies_picture_and_sound() -> None:
     plan = plan_psa(manifest(), inputs(), builtin(), 2025)
     web = next(r for r in plan.renditions if r.name == "web/1080p")
-    command = finish_command(plan, web, "video-2.mp4", "mix.wav", -1.5, "/out/web.mp4")
-    assert command[command.index("-c:v") + 1] == "copy"
+    encode = audio_command(plan, web, "mix.wav", -1.5, "audio-2-0.mp4")
+    assert [encode[i + 1] for i, a in enumerate(encode) if a == "-i"] == ["mix.wav"]
+    assert encode[encode.index("-af") + 1] == "volume=-1.500dB" and encode[encode.index("-c:a") + 1] == "aac"
+    assert encode[-3:] == ["-f", "mp4", "audio-2-0.mp4"]  # the container it is muxed into: priming travels along
+    assert "-metadata" not in encode and "-movflags" not in encode
+    command = mux_command(plan, web, "video-2.mp4", "audio-2-0.mp4", "/out/web.mp4")
+    assert command[command.index("-c:v") + 1] == "copy" and command[command.index("-c:a") + 1] == "copy"
+    assert "-af" not in command and "-b:a" not in command and "-t" not in command
     assert [command[i + 1] for i, a in enumerate(command) if a == "-i"] == [
-        "video-2.mp4", "mix.wav", "soft-ind.srt", "soft-nij.srt"
+        "video-2.mp4", "audio-2-0.mp4", "soft-ind.srt", "soft-nij.srt"
     ]  # fmt: skip
-    assert command[command.index("-af") + 1] == "volume=-1.500dB"
     assert command[command.index("2:s:0") - 1 : command.index("2:s:0") + 1] == ["-map", "2:s:0"]
+    assert "+faststart+use_metadata_tags" in command and f"title={HOSTILE}" in command
     radio = next(r for r in plan.renditions if r.name == "radio/mp3")
-    audio_only = finish_command(plan, radio, None, "mix.wav", 0.0, "/out/r.mp3")
+    audio_only = audio_command(plan, radio, "mix.wav", 0.0, "/out/r.mp3")
     assert "-c:v" not in audio_only and audio_only[audio_only.index("-map") + 1] == "0:a:0"
+    assert "-id3v2_version" in audio_only and f"title={HOSTILE}" in audio_only  # finished in one step
     # The gain is measured, not planned: it stays out of the cache key.
-    assert cache_material(plan, web) == finish_command(plan, web, "VIDEO", "AUDIO", 0.0, "OUT")
+    assert cache_material(plan, web) == [
+        *audio_command(plan, web, "AUDIO", 0.0, "OUT"), *mux_command(plan, web, "VIDEO", "AUDIO", "OUT")
+    ]  # fmt: skip
+    assert cache_material(plan, radio) == audio_command(plan, radio, "AUDIO", 0.0, "OUT")
 
 
 def test_changing_one_language_changes_only_the_keys_of_renditions_that_use_it() -> None:
@@ -163,10 +196,11 @@ def test_a_radio_drama_reaches_video_channels_only_as_an_audiogram() -> None:
     audiogram = plan_psa(manifest(**base, audiogram=True), ins, builtin(), 2025)
     assert [r.name for r in audiogram.renditions] == ["radio/mp3", "radio/wav", "social/vertical"]
     assert audiogram.timeline.content == 7.0  # voices end at 3 + 4 s; the music bed does not lengthen it
-    command = render_command(audiogram, audiogram.renditions)
-    graph = command[command.index("-filter_complex") + 1]
+    graph = picture_run(audiogram)[picture_run(audiogram).index("-filter_complex") + 1]
     assert "showwaves=" in graph and "sidechaincompress=threshold=0.015:ratio=4.0" in graph
     assert "adelay=3000:all=1[voice1]" in graph
+    audio = mixes_command(audiogram, audiogram.renditions)
+    assert "showwaves=" not in audio[audio.index("-filter_complex") + 1] and "-an" not in audio
 
 
 def Track_(file: str, start: float = 0.0) -> Any:

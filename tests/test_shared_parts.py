@@ -10,7 +10,7 @@ from pathlib import Path
 
 from test_plan import inputs, manifest
 
-from psa_pipeline.build.plan import PsaPlan, cache_key, plan_psa, program_key, render_command
+from psa_pipeline.build.plan import PsaPlan, cache_key, mixes_command, plan_psa, program_key
 from psa_pipeline.build.programme import CONFORM, conform_args
 from psa_pipeline.build.shared import part_key, parts_of, shared_parts
 from psa_pipeline.channels.config import builtin
@@ -31,7 +31,7 @@ def plan(prepared: dict[str, Path] | None = None) -> PsaPlan:
 
 
 def test_a_prepared_jingle_is_read_from_its_prepared_file_without_conforming_it_again() -> None:
-    command = render_command(plan({"intro": Path("/build/.shared/abc.wav")}), plan().renditions)
+    command = mixes_command(plan({"intro": Path("/build/.shared/abc.wav")}), plan().renditions)
     graph = command[command.index("-filter_complex") + 1]
     inputs_given = [command[i + 1] for i, arg in enumerate(command) if arg == "-i"]
     assert "/build/.shared/abc.wav" in inputs_given and "/media/i.wav" not in inputs_given

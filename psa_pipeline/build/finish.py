@@ -1,7 +1,8 @@
 """The last steps of each rendition, on the audio alone: limit the lossless mix, encode it, mux it.
 
-Pure: command lines only. The picture was encoded once by the PSA's render run (plan.py); here
-it is only copied (`-c:v copy`), so a loudness correction costs an audio encode, not a video one.
+Pure: command lines only. The picture is encoded once by the PSA's picture run (plan.py) while
+the sound is finished here; the mux only copies both (`-c copy`), so a loudness correction costs
+an audio encode, not a video one, and the muxed file's sound is the one that was measured.
 """
 
 from __future__ import annotations
@@ -46,30 +47,40 @@ def limit_command(mix: Path, gain: Gain, sample_rate: int, target: Path) -> list
     ]  # fmt: skip
 
 
-def finish_command(
-    plan: PsaPlan, r: Rendition, video: str | None, audio: str, gain_db: float, target: str
-) -> list[str]:
-    """Encode `audio` (lossless, finished loudness but for `gain_db`) with the channel's codec and mux it.
+def audio_command(plan: PsaPlan, r: Rendition, audio: str, gain_db: float, target: str) -> list[str]:
+    """Encode `audio` (lossless, finished loudness but for `gain_db`) with the channel's codec.
 
-    With `video`, the picture encoded earlier is copied in untouched; soft subtitle tracks are read
-    from the working folder (SOFT_NAME). Metadata and container options are the rendition's own.
+    An audio-only rendition's file is finished here (metadata, container options). A video
+    rendition's sound is written alone, in the container it will be muxed into (MP4), so that its
+    encoder delay and padding (AAC priming, Opus pre-skip) travel with it when it is copied in: the
+    muxed file decodes to exactly the samples measured here.
     """
     spec = r.spec
-    args = [*HEAD]
-    if video is not None:
-        args += ["-i", video]
-    args += ["-i", audio]
-    subs = 2 if video is not None else 1  # input index of the first subtitle track
-    for lang in r.soft_langs:
-        args += ["-i", SOFT_NAME.format(lang=lang)]
-    if video is not None:
-        args += ["-map", "0:v:0", "-c:v", "copy"]
-    args += ["-map", f"{1 if video is not None else 0}:a:0", "-af", f"volume={gain_db:.3f}dB"]
-    args += ["-c:a", spec.audio.codec]
+    args = [*HEAD, "-i", audio, "-map", "0:a:0", "-af", f"volume={gain_db:.3f}dB", "-c:a", spec.audio.codec]
     if spec.audio.bitrate:
         args += ["-b:a", spec.audio.bitrate]
     args += ["-ar", str(spec.audio.sample_rate), "-ac", str(spec.audio.channels)]
-    args += ["-metadata:s:a:0", f"language={plan.manifest.language}"]
+    if r.size is not None:
+        return [*args, "-map_metadata", "-1", "-t", f"{r.duration:.3f}", "-f", CONTAINERS[spec.container], target]
+    return [*args, *_dress(plan, r, 1), "-t", f"{r.duration:.3f}", "-f", CONTAINERS[spec.container], target]
+
+
+def mux_command(plan: PsaPlan, r: Rendition, video: str, audio: str, target: str) -> list[str]:
+    """The picture encoded by the picture run and the finished sound, both copied untouched, into one file.
+
+    Soft subtitle tracks are read from the working folder (SOFT_NAME); metadata and container
+    options are the rendition's own.
+    """
+    args = [*HEAD, "-i", video, "-i", audio]
+    for lang in r.soft_langs:
+        args += ["-i", SOFT_NAME.format(lang=lang)]
+    args += ["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "copy", *_dress(plan, r, 2)]
+    return [*args, "-f", CONTAINERS[r.spec.container], target]
+
+
+def _dress(plan: PsaPlan, r: Rendition, subs: int) -> list[str]:
+    """Language, soft subtitle tracks (from input `subs` on), metadata and container options."""
+    args = ["-metadata:s:a:0", f"language={plan.manifest.language}"]
     for n, lang in enumerate(r.soft_langs):
         sub = plan.inputs.track(lang)
         name = sub.label if sub else label(lang)
@@ -82,9 +93,7 @@ def finish_command(
     args += ["-map_metadata", "-1", "-map_chapters", "-1"]
     for key, value in plan.metadata(r).items():
         args += ["-metadata", f"{key}={value}"]
-    args += _container_args(plan, r)
-    args += ["-t", f"{r.duration:.3f}", "-f", CONTAINERS[spec.container], target]
-    return args
+    return args + _container_args(plan, r)
 
 
 def _container_args(plan: PsaPlan, r: Rendition) -> list[str]:
@@ -105,5 +114,6 @@ def _container_args(plan: PsaPlan, r: Rendition) -> list[str]:
 
 
 def cache_material(plan: PsaPlan, r: Rendition) -> list[str]:
-    """The finish command with placeholder paths: what the cache key needs of this step."""
-    return finish_command(plan, r, "VIDEO" if r.size is not None else None, "AUDIO", 0.0, "OUT")
+    """The audio encode (and the mux) with placeholder paths: what the cache key needs of these steps."""
+    encode = audio_command(plan, r, "AUDIO", 0.0, "OUT")
+    return encode if r.size is None else [*encode, *mux_command(plan, r, "VIDEO", "AUDIO", "OUT")]

@@ -1,4 +1,4 @@
-"""Build one PSA: plan, reuse what is cached, render the rest in one ffmpeg run, verify, move into place."""
+"""Build one PSA: plan, reuse what is cached, render the rest (picture and sound side by side), move into place."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import errno
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -219,7 +220,8 @@ def _build(
     program = previous.program if previous else None
     failed: dict[str, str] = {}
     if stale:
-        # The same checks as `psa validate` with these channels, channel limits (max_duration) included.
+        # The same checks as `psa validate` with these channels, channel limits (max_duration) included;
+        # the media was probed for the plan just now (and shared jingles once per batch): validation reads those.
         report = validate_file(manifest_file, Context(assets_dir=assets_dir, config=config, probe=fp.probe))
         if report.errors:
             raise BuildError(_first_errors([str(p) for p in report.errors], manifest_file))
@@ -268,14 +270,21 @@ def _render(
             raise BuildError(f"{exc} ({_sources_hint(plan)})") from None
         finally:
             events.finished(label_)
-        entries = {}
-        for done in finished:
+
+        def moved(done: Finished) -> RenditionEntry | str:
             try:
-                entry = _finish(plan, done, out_dir, keys[done.rendition.name])
+                return RenditionEntry.model_validate(_finish(plan, done, out_dir, keys[done.rendition.name]))
             except RenditionFailed as exc:
-                failed[done.rendition.name] = str(exc)
-                continue
-            entries[done.rendition.name] = RenditionEntry.model_validate(entry)
+                return str(exc)
+
+        entries = {}
+        # Probing, hashing and moving each file into place: two at a time, as the files were made.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done, outcome in zip(finished, pool.map(moved, finished), strict=True):
+                if isinstance(outcome, str):
+                    failed[done.rendition.name] = outcome
+                else:
+                    entries[done.rendition.name] = outcome
         return entries, failed, mixes
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -264,7 +264,7 @@ def _bitrate_args(spec: VideoSpec) -> list[str]:
 
 
 def video_args(r: Rendition, k: int) -> list[str]:
-    """The rendition's picture, encoded once; its sound is encoded and muxed later (see build/finish.py)."""
+    """The rendition's picture, encoded once; its sound is encoded apart and muxed in (see build/finish.py)."""
     assert r.spec.video is not None
     video = r.spec.video
     gop = max(1, round(video.fps / 2))
@@ -276,39 +276,60 @@ def video_args(r: Rendition, k: int) -> list[str]:
     ]  # fmt: skip
 
 
-def render_command(
-    plan: PsaPlan, renditions: Sequence[Rendition], path_of: PathOf = _plain_path, progress: bool = True
+def mixes_command(
+    plan: PsaPlan, renditions: Sequence[Rendition], path_of: PathOf = _plain_path, progress: bool = False
 ) -> list[str]:
-    """One ffmpeg process for `renditions`: each source decoded once and split; every picture encoded once.
+    """The audio run: the sources' sound assembled once and written as each distinct lossless mix.
 
-    It writes, in its working folder, each video rendition's picture alone (VIDEO_NAME) and each
-    distinct programme-audio layout the renditions need as a lossless mix (AudioMix.file). The
-    loudness work and the final mux happen after, on the audio alone.
+    One file per programme-audio layout the renditions need (AudioMix.file), in the working folder.
+    It reads no picture and encodes nothing lossy, so it is cheap and runs alongside the picture run.
     """
-    args, index = input_args(plan, renditions, path_of)
+    args, index = input_args(plan, [], path_of)
     graph = program_graph(plan, index)
-    video = [(k, r) for k, r in enumerate(renditions) if r.size is not None]
     mixes = needed_mixes(renditions)
-    waves = plan.manifest.kind != "video" and video
-    outs = [f"[pm{i}]" for i in range(len(mixes))] + ([f"[pw{k}]" for k, _ in video] if waves else [])
-    graph.append(f"[prog]asplit={len(outs)}{''.join(outs)}" if len(outs) > 1 else f"[prog]anull{outs[0]}")
-    if video and plan.manifest.kind == "video":
-        graph.append(_split(f"[{index['video']}:v:0]", [f"[src{k}]" for k, _ in video]))
-    if video and "logo" in index and plan.manifest.end_card is not None:
-        graph.append(_split(f"[{index['logo']}:v:0]", [f"[logo{k}]" for k, _ in video]))
-    for k, r in video:
-        graph += video_chain(plan, r, k, f"[src{k}]" if plan.manifest.kind == "video" else f"[pw{k}]", index)
-    for i, mix in enumerate(mixes):
-        graph.append(mix_chain(mix, f"[pm{i}]"))
-    command = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"]
-    if progress:
-        command += ["-progress", "pipe:1"]
-    command += [*args, "-filter_complex", ";".join(graph)]
-    for k, r in video:
-        command += video_args(r, k)
+    graph.append(_asplit("[prog]", [f"[pm{i}]" for i in range(len(mixes))]))
+    graph += [mix_chain(mix, f"[pm{i}]") for i, mix in enumerate(mixes)]
+    command = [*_head(progress), *args, "-filter_complex", ";".join(graph)]
     for mix in mixes:
         command += mix_args(mix)
     return command
+
+
+def picture_command(
+    plan: PsaPlan, renditions: Sequence[Rendition], path_of: PathOf = _plain_path, progress: bool = True
+) -> list[str] | None:
+    """The picture run: the source decoded once and split; each video rendition's picture encoded once.
+
+    It writes each picture alone (VIDEO_NAME, no sound); None when no rendition has a picture. An
+    audiogram's waveform needs the assembled sound, so that run assembles it too (and writes no mix).
+    """
+    video = [(k, r) for k, r in enumerate(renditions) if r.size is not None]
+    if not video:
+        return None
+    args, index = input_args(plan, renditions, path_of)
+    graph: list[str] = []
+    if plan.manifest.kind == "video":
+        graph.append(_split(f"[{index['video']}:v:0]", [f"[src{k}]" for k, _ in video]))
+    else:
+        graph += program_graph(plan, index)
+        graph.append(_asplit("[prog]", [f"[pw{k}]" for k, _ in video]))
+    if "logo" in index and plan.manifest.end_card is not None:
+        graph.append(_split(f"[{index['logo']}:v:0]", [f"[logo{k}]" for k, _ in video]))
+    for k, r in video:
+        graph += video_chain(plan, r, k, f"[src{k}]" if plan.manifest.kind == "video" else f"[pw{k}]", index)
+    command = [*_head(progress), *args, "-filter_complex", ";".join(graph)]
+    for k, r in video:
+        command += video_args(r, k)
+    return command
+
+
+def _head(progress: bool) -> list[str]:
+    command = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"]
+    return [*command, "-progress", "pipe:1"] if progress else command
+
+
+def _asplit(source: str, outputs: list[str]) -> str:
+    return f"{source}asplit={len(outputs)}{''.join(outputs)}" if len(outputs) > 1 else f"{source}anull{outputs[0]}"
 
 
 def _split(source: str, outputs: list[str]) -> str:
@@ -345,11 +366,13 @@ def cache_key(plan: PsaPlan, r: Rendition, ffmpeg_version: str, finish: list[str
     `finish` is the rendition's final encode-and-mux command with placeholder paths (build/finish.py).
     """
     plan = unprepared(plan)
-    command = render_command(plan, [r], lambda p: p.digest, progress=False)
     material = {
         "tool": __version__,
         "ffmpeg": ffmpeg_version,
-        "command": command,
+        "command": [
+            mixes_command(plan, [r], lambda p: p.digest),
+            picture_command(plan, [r], lambda p: p.digest, progress=False),
+        ],
         "finish": finish,
         "files": workdir_files(plan, [r]),
         "sidecars": {str(k): v for k, v in sidecar_texts(plan, r).items()},

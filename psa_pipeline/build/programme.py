@@ -1,6 +1,7 @@
 """The PSA's sound: the graph that assembles it, and the lossless mixes each rendition's audio starts from.
 
-Pure, like plan.py: filtergraph text only. The picture side of the render run lives in plan.py.
+Pure, like plan.py: filtergraph text only. plan.py puts it into the audio run (the mixes) and, for an
+audiogram's waveform, into the picture run.
 """
 
 from __future__ import annotations

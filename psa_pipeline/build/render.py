@@ -1,28 +1,34 @@
-"""Render one PSA's stale renditions: one ffmpeg run for every picture and mix, then loudness on the audio alone.
+"""Render one PSA's stale renditions: the picture encodes while the sound is finished beside it.
 
-1. One ffmpeg run decodes the sources once and writes each video rendition's picture (encoded
-   once) and each programme-audio layout as a lossless mix (plan.render_command).
-2. Each mix is measured (EBU R128, true peak).
-3. Per rendition: linear gain (plus an oversampled limiter only where the gain breaks the
-   ceiling, converged on lossless audio), then the channel's codec, muxed with the copied
-   picture; the finished file is decoded and measured, and only its audio is redone if the
-   encoder moved it off target.
-A rendition that cannot meet its numbers fails alone, with the numbers; the others finish.
+1. Two ffmpeg runs start together: the picture run decodes the source once and encodes each video
+   rendition's picture once (plan.picture_command); the audio run assembles the sound and writes
+   each programme-audio layout as a lossless mix (plan.mixes_command). It is cheap and ends first.
+2. While the picture encodes, each mix is measured (EBU R128, true peak), and per rendition: linear
+   gain (plus an oversampled limiter only where the gain breaks the ceiling, converged on lossless
+   audio), then the channel's codec into a file of its own, decoded and measured; only the audio is
+   redone if the encoder moved it off target. Audio-only renditions are finished right there.
+3. When the picture is ready, each video rendition's picture and finished sound are copied into
+   its file (finish.mux_command): the sound in the file is the sound that was measured.
+A rendition that cannot meet its numbers fails alone, with the numbers; the others finish. If
+either run fails, or the build is interrupted, the other is stopped and reaped: no ffmpeg is left.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
-from psa_pipeline.build.finish import finish_command, limit_command
+from psa_pipeline.build.finish import audio_command, limit_command, mux_command
 from psa_pipeline.build.plan import (
     VIDEO_NAME,
     PsaPlan,
     Rendition,
-    render_command,
+    mixes_command,
+    picture_command,
     workdir_files,
 )
 from psa_pipeline.build.programme import AudioMix, mix_of, needed_mixes
@@ -46,10 +52,13 @@ from psa_pipeline.media.loudness import (
 )
 from psa_pipeline.media.meter import measure
 from psa_pipeline.media.probe import Loudness
-from psa_pipeline.media.runner import ProgressCallback, run_ffmpeg
+from psa_pipeline.media.runner import ProgressCallback, Running, run_ffmpeg
 
 # The first encode plus this many audio-only corrections; in practice two at most are needed.
 MAX_CORRECTIONS = 3
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class RenditionFailed(PsaError):
@@ -58,6 +67,10 @@ class RenditionFailed(PsaError):
 
 class SilentProgramme(PsaError):
     """The PSA's assembled sound is silent: there is no loudness to normalise."""
+
+
+class _Abandoned(Exception):
+    """The build is stopping (the picture run failed, or an error or interrupt elsewhere): no new work."""
 
 
 @dataclass(frozen=True)
@@ -88,30 +101,76 @@ def render(
     """Finished files (in `work`) and failures by rendition name; the mixes' measured loudness."""
     for name, text in workdir_files(plan, stale).items():
         (work / name).write_text(text, encoding="utf-8")
-    run_ffmpeg(render_command(plan, stale), cwd=work, on_progress=on_progress)
-    mixes = needed_mixes(stale)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        measured = dict(zip(mixes, pool.map(lambda m: measure(work / m.file), mixes), strict=True))
-    if any(m.silent for m in measured.values()):
-        raise SilentProgramme("the PSA's sound is silent (loudness -inf): nothing to normalise")
-    finished: list[Finished] = []
-    failed: dict[str, str] = {}
+    pictures = picture_command(plan, stale)
+    picture = Running(pictures, cwd=work, on_progress=on_progress) if pictures else None
+    abandon = threading.Event()
+    try:
+        # Progress follows the picture run, the long one; without pictures, the audio run.
+        mixes_run = mixes_command(plan, stale, progress=picture is None)
+        run_ffmpeg(mixes_run, cwd=work, on_progress=None if picture else on_progress)
+        mixes = needed_mixes(stale)
+        measured = dict(zip(mixes, _each(lambda m: measure(work / m.file), mixes, abandon), strict=True))
+        if any(m.silent for m in measured.values()):
+            raise SilentProgramme("the PSA's sound is silent (loudness -inf): nothing to normalise")
+        lossless = _Lossless(work)
 
-    lossless = _Lossless(work)
+        def stopping() -> bool:
+            return abandon.is_set() or (picture is not None and picture.failed())
 
-    def one(k: int, r: Rendition) -> Finished | str:
-        try:
-            return _normalise(plan, r, k, lossless, measured[mix_of(r)])
-        except RenditionFailed as exc:
-            return str(exc)
+        def one(item: tuple[int, Rendition]) -> Finished | str:
+            k, r = item
+            try:
+                return _normalise(plan, r, k, lossless, measured[mix_of(r)], stopping)
+            except RenditionFailed as exc:
+                return str(exc)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for r, outcome in zip(stale, pool.map(one, range(len(stale)), stale), strict=True):
-            if isinstance(outcome, Finished):
-                finished.append(outcome)
-            else:
-                failed[r.name] = outcome
-    return finished, failed, measured
+        outcomes = _each(one, list(enumerate(stale)), abandon)
+    except _Abandoned:
+        if picture is not None:
+            picture.wait()  # the picture run failed: its own error is the one to report
+        raise
+    except BaseException:
+        if picture is not None:
+            picture.stop()
+        raise
+    failed = {r.name: outcome for r, outcome in zip(stale, outcomes, strict=True) if isinstance(outcome, str)}
+    done = [outcome for outcome in outcomes if isinstance(outcome, Finished)]
+    return _muxed(plan, stale, picture, done, work), failed, measured
+
+
+def _muxed(
+    plan: PsaPlan, stale: list[Rendition], picture: Running | None, done: list[Finished], work: Path
+) -> list[Finished]:
+    """Once the picture run has ended well, each video rendition's picture and finished sound in one file."""
+    if picture is None:
+        return done
+    if not any(item.rendition.size for item in done):
+        picture.stop()  # every video rendition failed its loudness: its picture is not needed
+        return done
+    picture.wait()
+    index = {r.name: k for k, r in enumerate(stale)}
+
+    def mux(item: Finished) -> Finished:
+        r, k = item.rendition, index[item.rendition.name]
+        if r.size is None:
+            return item
+        target = work / f"out-{k}{r.relative.suffix}"
+        run_ffmpeg(mux_command(plan, r, VIDEO_NAME.format(index=k), item.path.name, str(target)), cwd=work)
+        return replace(item, path=target)
+
+    return _each(mux, done, threading.Event())
+
+
+def _each(fn: Callable[[T], R], items: Sequence[T], abandon: threading.Event) -> list[R]:
+    """`fn` over `items`, two at a time; on an error or interrupt the queued ones are dropped, the running ones end."""
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        return list(pool.map(fn, items))
+    except BaseException:
+        abandon.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Lossless:
@@ -144,19 +203,24 @@ class _Lossless:
         return replace(known, passes=0)  # done for another rendition: no work for this one
 
 
-def _normalise(plan: PsaPlan, r: Rendition, k: int, lossless: _Lossless, source: Loudness) -> Finished:
+def _normalise(
+    plan: PsaPlan, r: Rendition, k: int, lossless: _Lossless, source: Loudness, stopping: Callable[[], bool]
+) -> Finished:
+    """The rendition's sound, finished and measured: its file (audio-only) or its sound alone, for the mux."""
     spec, audio = r.loudness, r.spec.audio
     work = lossless.work
-    video = VIDEO_NAME.format(index=k) if r.size is not None else None
     aim = first_aim(spec, audio)
     passes = 0
     problems: list[str] = []
     kept: Finished | None = None
+    name = f"audio-{k}-{{}}.mp4" if r.size is not None else f"out-{k}-{{}}{r.relative.suffix}"
     for attempt in range(MAX_CORRECTIONS + 1):
+        if stopping():
+            raise _Abandoned
         prepared = lossless.prepare(mix_of(r), source, aim, spec)
         passes += prepared.passes
-        target = work / f"out-{k}-{attempt}{r.relative.suffix}"
-        run_ffmpeg(finish_command(plan, r, video, str(prepared.audio), prepared.finish_gain_db, str(target)), cwd=work)
+        target = work / name.format(attempt)
+        run_ffmpeg(audio_command(plan, r, str(prepared.audio), prepared.finish_gain_db, str(target)), cwd=work)
         out = measure(target)
         problems = off_target(out, spec)
         if not problems:

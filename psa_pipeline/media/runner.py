@@ -106,51 +106,97 @@ def run_ffmpeg(
     timeout: float = 3600,
 ) -> str:
     """Run `command`; call `on_progress(seconds_done)` from its `-progress pipe:1` lines; return stderr."""
-    tool, argv = _start(command)
-    try:
-        process = subprocess.Popen(
-            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, errors="replace",
-        )  # fmt: skip
-    except (FileNotFoundError, PermissionError, NotADirectoryError):
-        raise _missing(tool, argv) from None
-    stderr_lines: list[str] = []
-    reader = threading.Thread(target=lambda: stderr_lines.extend(process.stderr or []), daemon=True)
-    reader.start()
-    timed_out = threading.Event()
+    return Running(command, cwd, on_progress, timeout).wait()
 
-    def stop() -> None:
-        timed_out.set()
-        process.kill()
 
-    timer = threading.Timer(timeout, stop)
-    timer.start()
-    try:
-        for line in process.stdout or []:
+class Running:
+    """`command` started in the background: `wait()` for its stderr (or its typed error), `stop()` to end it early.
+
+    Whoever starts one must `wait()` or `stop()` it, on every path: no process is left behind.
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        cwd: Path | None = None,
+        on_progress: ProgressCallback | None = None,
+        timeout: float = 3600,
+    ) -> None:
+        self.tool, argv = _start(command)
+        try:
+            self.process = subprocess.Popen(
+                argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, errors="replace",
+            )  # fmt: skip
+        except (FileNotFoundError, PermissionError, NotADirectoryError):
+            raise _missing(self.tool, argv) from None
+        self.timeout = timeout
+        self.stderr_lines: list[str] = []
+        self.on_progress = on_progress
+        self.readers = [
+            threading.Thread(target=lambda: self.stderr_lines.extend(self.process.stderr or []), daemon=True),
+            threading.Thread(target=self._read_progress, daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
+        self.timed_out = threading.Event()
+        self.timer = threading.Timer(timeout, self._time_out)
+        self.timer.daemon = True  # a run nobody waits for must not keep the interpreter alive for an hour
+        self.timer.start()
+
+    def _time_out(self) -> None:
+        self.timed_out.set()
+        self.process.kill()
+
+    def _read_progress(self) -> None:
+        for line in self.process.stdout or []:
             key, _, value = line.strip().partition("=")
-            if on_progress and key == "out_time_us" and value.isdigit():
-                on_progress(int(value) / 1_000_000)
-        process.wait()
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-    finally:
-        timer.cancel()
-        reader.join(timeout=5)
-    stderr = "".join(stderr_lines)
-    if timed_out.is_set():
+            if self.on_progress and key == "out_time_us" and value.isdigit():
+                self.on_progress(int(value) / 1_000_000)
+
+    def failed(self) -> bool:
+        """Ended with an error already (without waiting): the work that needs its output can stop early."""
+        return self.process.poll() not in (None, 0)
+
+    def stop(self) -> None:
+        """End it now (if it still runs) and reap it."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self.timer.cancel()
+        for reader in self.readers:
+            reader.join(timeout=5)
+
+    def wait(self) -> str:
+        """Its stderr once it ends; a typed error if it failed, ran out of time or could not write its output."""
+        try:
+            self.process.wait()
+        except BaseException:  # KeyboardInterrupt while waiting: the process goes with us
+            self.process.kill()
+            self.process.wait()
+            raise
+        finally:
+            self._close()
+        stderr = "".join(self.stderr_lines)
+        return _judge(self.tool, self.process.returncode, stderr, self.timed_out.is_set(), self.timeout)
+
+
+def _judge(tool: str, returncode: int, stderr: str, timed_out: bool, timeout: float) -> str:
+    if timed_out:
         raise ToolTimeout(f"{tool} took more than {timeout:g} s and was stopped")
     # ffmpeg can exit 0 after failing to write an output (a full disk while finishing an MP4): trust the log too.
     write_failure = next((line for line in stderr.splitlines() if _WRITE_FAILURE.search(line)), None)
-    if (write_failure is not None or process.returncode > 0) and "No space left on device" in stderr:
+    if (write_failure is not None or returncode > 0) and "No space left on device" in stderr:
         raise DiskFullError("ffmpeg could not write its output: no space left on device (disk full)")
-    if write_failure is not None and process.returncode >= 0:
-        raise ToolFailed(f"{tool} could not write its output: {gist(stderr)}", process.returncode, gist(stderr))
-    if process.returncode != 0:
-        if process.returncode < 0:
-            raise ToolFailed(f"{tool} was stopped (signal {-process.returncode})", process.returncode, gist(stderr))
-        raise ToolFailed(f"{tool} failed: {gist(stderr)}", process.returncode, gist(stderr))
+    if write_failure is not None and returncode >= 0:
+        raise ToolFailed(f"{tool} could not write its output: {gist(stderr)}", returncode, gist(stderr))
+    if returncode != 0:
+        if returncode < 0:
+            raise ToolFailed(f"{tool} was stopped (signal {-returncode})", returncode, gist(stderr))
+        raise ToolFailed(f"{tool} failed: {gist(stderr)}", returncode, gist(stderr))
     return stderr
 
 

@@ -47,8 +47,8 @@ class Context:
     assets_dir: Path | None = None  # None: look for assets/ above each project
     config: ChannelConfig | None = None  # the channels build will use; None: the built-in ones
     channels_file: Path | None = None  # where `config` came from, to name it in messages
-    # How media is probed: a build passes its Fingerprints' probe, so a file already probed (a jingle
-    # every PSA of the batch shares) is not probed again for each manifest.
+    # How media is probed: a build passes its Fingerprints' probe, so a file already probed (for the
+    # plan, or a jingle every PSA of the batch shares) is not probed again for each manifest.
     probe: Callable[[Path], MediaInfo] = probe
 
     @property
