@@ -33,6 +33,7 @@ from psa_pipeline.build.plan import (
 )
 from psa_pipeline.build.programme import AudioMix, mix_of, needed_mixes
 from psa_pipeline.channels.config import LoudnessSpec
+from psa_pipeline.core.i18n import _
 from psa_pipeline.core.problems import PsaError
 from psa_pipeline.media import meter
 from psa_pipeline.media.loudness import (
@@ -111,7 +112,7 @@ def render(
         mixes = needed_mixes(stale)
         measured = dict(zip(mixes, _each(lambda m: measure(work / m.file), mixes, abandon), strict=True))
         if any(m.silent for m in measured.values()):
-            raise SilentProgramme("the PSA's sound is silent (loudness -inf): nothing to normalise")
+            raise SilentProgramme(_("the PSA's sound is silent (loudness -inf): nothing to normalise"))
         lossless = _Lossless(work)
 
         def stopping() -> bool:
@@ -233,9 +234,19 @@ def _normalise(
         # Every encode after the first counts, kept or not: that is what the corrections cost.
         return replace(kept, corrections=attempt, limiter_passes=passes)
     raise RenditionFailed(
-        f"{r.name} misses its loudness target after {MAX_CORRECTIONS} audio corrections: {'; '.join(problems)} "
-        f"(programme {source.integrated:.1f} LUFS, true peak {source.true_peak:.1f} dBTP; "
-        f"codec {audio.codec} {audio.bitrate or ''}). A higher bitrate for this rendition in channels.yaml helps"
+        _(
+            "{rendition} misses its loudness target after {corrections} audio corrections: {problems} "
+            "(programme {integrated:.1f} LUFS, true peak {peak:.1f} dBTP; codec {codec} {bitrate}). "
+            "A higher bitrate for this rendition in channels.yaml helps"
+        ).format(
+            rendition=r.name,
+            corrections=MAX_CORRECTIONS,
+            problems="; ".join(problems),
+            integrated=source.integrated,
+            peak=source.true_peak,
+            codec=audio.codec,
+            bitrate=audio.bitrate or "",
+        )
     )
 
 

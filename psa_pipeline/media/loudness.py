@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from psa_pipeline.channels.config import AudioSpec, LoudnessSpec
+from psa_pipeline.core.i18n import _
 from psa_pipeline.media.probe import Loudness
 
 # Past this much gain reduction a limiter audibly pumps and distorts speech: refuse instead.
@@ -98,15 +99,25 @@ def limiting_db(gain: Gain, source: Loudness) -> float:
 
 def unreachable_message(source: Loudness, spec: LoudnessSpec, landed: float | None, limiting: float) -> str:
     reached = (
-        f"at {limiting:.1f} dB of limiting it still measures only {landed:.1f} LUFS"
+        _("at {limiting:.1f} dB of limiting it still measures only {landed:.1f} LUFS").format(
+            limiting=limiting, landed=landed
+        )
         if landed is not None
-        else f"it would need {limiting:.1f} dB of limiting (at most {MAX_LIMITING_DB:g} dB keeps speech clean)"
+        else _("it would need {limiting:.1f} dB of limiting (at most {most:g} dB keeps speech clean)").format(
+            limiting=limiting, most=MAX_LIMITING_DB
+        )
     )
-    return (
-        f"cannot reach {spec.target:.1f} LUFS within the {spec.true_peak:.1f} dBTP ceiling: the programme measures "
-        f"{source.integrated:.1f} LUFS with true peak {source.true_peak:.1f} dBTP, and {reached}. Its energy is "
+    return _(
+        "cannot reach {target:.1f} LUFS within the {ceiling:.1f} dBTP ceiling: the programme measures "
+        "{integrated:.1f} LUFS with true peak {peak:.1f} dBTP, and {reached}. Its energy is "
         "where loudness meters barely hear it (sub-bass) or in a few loud peaks over near silence: fix the mix "
         "(less sub-bass, more voice, tame the peaks) or lower this channel's loudness target in channels.yaml"
+    ).format(
+        target=spec.target,
+        ceiling=spec.true_peak,
+        integrated=source.integrated,
+        peak=source.true_peak,
+        reached=reached,
     )
 
 
@@ -151,11 +162,17 @@ def off_target(finished: Loudness, spec: LoudnessSpec) -> list[str]:
     """Why a finished file fails its channel's loudness, if it does."""
     problems = []
     if finished.silent:
-        return ["finished file is silent"]
+        return [_("finished file is silent")]
     if abs(finished.integrated - spec.target) > spec.tolerance + 1e-9:
         problems.append(
-            f"integrated loudness {finished.integrated:.1f} LUFS, target {spec.target:.1f} ±{spec.tolerance} LU"
+            _("integrated loudness {integrated:.1f} LUFS, target {target:.1f} ±{tolerance} LU").format(
+                integrated=finished.integrated, target=spec.target, tolerance=spec.tolerance
+            )
         )
     if finished.true_peak > spec.true_peak:
-        problems.append(f"true peak {finished.true_peak:.1f} dBTP, ceiling {spec.true_peak:.1f} dBTP")
+        problems.append(
+            _("true peak {peak:.1f} dBTP, ceiling {ceiling:.1f} dBTP").format(
+                peak=finished.true_peak, ceiling=spec.true_peak
+            )
+        )
     return problems
