@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,18 @@ def test_the_picture_run_decodes_the_source_once_and_the_audio_run_reads_only_so
     assert "aac" not in audio and "libmp3lame" not in audio and "-progress" not in audio
     radio = [r for r in plan.renditions if r.size is None]
     assert picture_command(plan, radio) is None  # audio-only renditions never wait for a picture
+
+
+def test_both_runs_keep_the_main_files_picture_and_sound_in_use_so_they_share_one_time_origin() -> None:
+    # MPEG-TS/PS: ffmpeg starts the clock at the earliest stream in use, so a run reading only one of
+    # them would shift it against the other (tests/test_awkward_media.py measures that on a real TS).
+    plan = plan_psa(manifest(), inputs(), builtin(), 2025)
+    picture, audio = picture_run(plan), mixes_command(plan, plan.renditions)
+    assert picture[-7:] == ["-map", "0:a:0", "-c", "copy", "-f", "null", "-"]
+    assert audio[-7:] == ["-map", "0:v:0", "-c", "copy", "-f", "null", "-"]
+    sound_only = replace(inputs(), video=None, audio=piece("a.wav", 12.0))
+    drama = plan_psa(manifest(kind="radio-drama", sources={"audio": "a.wav"}), sound_only, builtin(), 2025)
+    assert "copy" not in mixes_command(drama, drama.renditions)  # one stream in use: nothing to anchor
 
 
 def test_the_sound_is_encoded_alone_and_the_mux_copies_picture_and_sound() -> None:

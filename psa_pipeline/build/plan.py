@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from psa_pipeline import __version__
-from psa_pipeline.build.programme import mix_args, mix_chain, needed_mixes, program_graph
+from psa_pipeline.build.programme import content_track, mix_args, mix_chain, needed_mixes, program_graph
 from psa_pipeline.build.video import ASS_NAME, audiogram_header, cards, frame_size, picture_notes, video_chain
 from psa_pipeline.channels.config import ChannelConfig, LoudnessSpec, RenditionSpec, VideoSpec
 from psa_pipeline.core.i18n import _
@@ -292,7 +292,7 @@ def mixes_command(
     command = [*_head(progress), *args, "-filter_complex", ";".join(graph)]
     for mix in mixes:
         command += mix_args(mix)
-    return command
+    return command + _same_origin(plan, index, "v:0")
 
 
 def picture_command(
@@ -320,7 +320,22 @@ def picture_command(
     command = [*_head(progress), *args, "-filter_complex", ";".join(graph)]
     for k, r in video:
         command += video_args(r, k)
+    if plan.manifest.kind == "video":
+        command += _same_origin(plan, index, f"a:{content_track(plan)}")
     return command
+
+
+def _same_origin(plan: PsaPlan, index: dict[str, int], other: str) -> list[str]:
+    """Keep the main file's other used stream open (copied to nothing) so both runs share one time origin.
+
+    For formats with timestamp discontinuities (MPEG-TS, MPEG-PS) ffmpeg puts time zero at the
+    earliest stream *in use*: a picture run that read only the picture would start it at the
+    picture's first frame and pull the picture ahead of its sound by the sound's head start.
+    """
+    main = plan.inputs.video
+    if main is None or "video" not in index or not main.info.of_kind("video" if other.startswith("v") else "audio"):
+        return []
+    return ["-map", f"{index['video']}:{other}", "-c", "copy", "-f", "null", "-"]
 
 
 def _head(progress: bool) -> list[str]:
