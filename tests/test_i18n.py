@@ -230,3 +230,19 @@ def test_messages_in_translated_modules_are_never_bare_english(module: str) -> N
                 texts = [v.value for v in arg.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
             bare += [f"line {arg.lineno}: {text!r}" for text in texts if WORDS.search(text)]
     assert not bare, f"{module}: wrap these in _() and run `make i18n`: {bare}"
+
+
+def test_the_audio_track_reason_is_remembered_as_a_key_and_said_in_the_readers_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from psa_pipeline.media.probe import MediaInfo, Stream, choose_track, track_reason
+
+    track, reason = choose_track([False, True], [False, False])
+    streams = [Stream(i, "audio", "aac", 5.0, sample_rate=48000, channels=2) for i in range(2)]
+    info = MediaInfo(Path("m.mp4"), "mov", 5.0, 1000, streams, audio_track=track, audio_reason=reason)
+    assert reason == "default" and info.to_json()["audio_reason"] == "default"  # what the state file keeps
+    monkeypatch.setenv("PSA_LANG", "id")
+    assert track_reason(info) == "trek audio 2 dari 2: ditandai sebagai bawaan"
+    monkeypatch.setenv("PSA_LANG", "en")
+    assert track_reason(info) == "audio track 2 of 2: marked default"
+    assert track_reason(MediaInfo(Path("v.mp4"), "mov", 5.0, 1000, [])) == ""

@@ -21,7 +21,7 @@ from psa_pipeline.channels.config import ChannelConfig, LoudnessSpec, RenditionS
 from psa_pipeline.core.i18n import _
 from psa_pipeline.manifest.model import Manifest, MusicTrack, Track
 from psa_pipeline.media import captions
-from psa_pipeline.media.probe import MediaInfo
+from psa_pipeline.media.probe import MediaInfo, track_reason
 from psa_pipeline.media.subtitles import TimedCue
 from psa_pipeline.media.timeline import Timeline, content_duration, rendition_duration, timeline
 
@@ -247,7 +247,7 @@ def source_notes(plan: PsaPlan) -> list[str]:
         reason = (
             _("audio track {chosen} of {count}: chosen in psa.yaml").format(chosen=chosen, count=len(tracks))
             if chosen
-            else main.info.audio_reason
+            else track_reason(main.info)
         )
         notes.append(_("{file}: uses {reason}").format(file=main.path.name, reason=reason))
     stream = main.info.video if plan.inputs.video else None

@@ -18,7 +18,7 @@ from psa_pipeline.core.atomic import atomic_text
 from psa_pipeline.core.i18n import N_, _
 from psa_pipeline.manifest.model import json_schema
 from psa_pipeline.manifest.scaffold import init_project
-from psa_pipeline.media.probe import measure_loudness, probe, video_summary
+from psa_pipeline.media.probe import measure_loudness, probe, track_reason, video_summary
 from psa_pipeline.records.registry import record_schemas
 from psa_pipeline.validation.formats import FORMATS, render
 from psa_pipeline.validation.validate import Context, find_manifests, validate_all
@@ -114,10 +114,8 @@ def probe_command(file: Path, as_json: bool, no_loudness: bool) -> None:
             detail = ""
         lang = f" [{s.language}]" if s.language else ""
         out.print(f"  #{s.index} {s.kind:<8} {s.codec:<10} {escape(detail)}{lang}")
-    if info.audio_reason:
-        out.print(
-            _("  uses      {reason} (choose another with `audio_track:` in psa.yaml)").format(reason=info.audio_reason)
-        )
+    if reason := track_reason(info):
+        out.print(_("  uses      {reason} (choose another with `audio_track:` in psa.yaml)").format(reason=reason))
     if loudness is not None:
         integrated = _("-inf (silence)") if loudness.silent else f"{loudness.integrated:.1f} LUFS"
         line = _("  loudness  {integrated}, range {range:.1f} LU, true peak {peak:.1f} dBTP").format(

@@ -18,7 +18,7 @@ from psa_pipeline.media.probe import MediaInfo, Stream, probe
 from psa_pipeline.media.runner import binary, tool_version
 
 # Bump when MediaInfo gains fields: older remembered probes lack them.
-PROBE_VERSION = 2
+PROBE_VERSION = 3  # 3: audio_reason is a key (probe.TRACK_REASONS), not English text
 
 
 def _key(path: Path) -> str:

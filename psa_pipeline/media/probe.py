@@ -74,6 +74,7 @@ class MediaInfo:
     size: int
     streams: list[Stream] = field(default_factory=list)
     audio_track: int | None = None  # position among the audio streams of the one a build uses
+    # Why that track (a key of TRACK_REASONS, not text: probes are remembered, and read in any language).
     audio_reason: str = ""
 
     def of_kind(self, kind: str) -> list[Stream]:
@@ -196,7 +197,7 @@ def _analysed(info: MediaInfo) -> MediaInfo:
         if interlaced_by_idet(info.path, position):
             streams[streams.index(video)] = replace(video, interlaced=True)
     audio = [s for s in streams if s.kind == "audio"]
-    track, reason = (0, "the only audio track") if len(audio) == 1 else (None, "")
+    track, reason = (0, "only") if len(audio) == 1 else (None, "")
     if len(audio) > 1:
         silent = silent_tracks(info.path, len(audio))
         for stream, quiet in zip(audio, silent, strict=True):
@@ -206,14 +207,30 @@ def _analysed(info: MediaInfo) -> MediaInfo:
 
 
 def choose_track(defaults: list[bool], silent: list[bool]) -> tuple[int, str]:
-    """The audio track to use: the default one unless it is silent, else the first with sound."""
+    """The audio track to use (the default one unless silent, else the first with sound) and a TRACK_REASONS key."""
     for i, (default, quiet) in enumerate(zip(defaults, silent, strict=True)):
         if default and not quiet:
-            return i, f"audio track {i + 1} of {len(defaults)}: marked default"
+            return i, "default"
     for i, quiet in enumerate(silent):
         if not quiet:
-            return i, f"audio track {i + 1} of {len(defaults)}: the first that is not silent"
-    return 0, f"audio track 1 of {len(defaults)}: every track is silent"
+            return i, "first-with-sound"
+    return 0, "all-silent"
+
+
+TRACK_REASONS = {
+    "only": N_("the only audio track"),
+    "default": N_("audio track {track} of {count}: marked default"),
+    "first-with-sound": N_("audio track {track} of {count}: the first that is not silent"),
+    "all-silent": N_("audio track {track} of {count}: every track is silent"),
+}
+
+
+def track_reason(info: MediaInfo) -> str:
+    """Why the build uses the track it uses, in the user's language ("" when there is no audio)."""
+    template = TRACK_REASONS.get(info.audio_reason)
+    if template is None or info.audio_track is None:
+        return ""
+    return _(template).format(track=info.audio_track + 1, count=len(info.of_kind("audio")))
 
 
 # Containers whose header duration is written from the real content, so a shorter file is cut.
